@@ -45,9 +45,9 @@ void LogMessage(LogLevel level, const char* file, int line,
 
 }  // namespace kvs
 
-#define KVS_LOG_AT(level, ...)                                          \
-  do {                                                                  \
-    if (::kvs::LogEnabled(level))                                       \
+#define KVS_LOG_AT(level, ...)                                             \
+  do {                                                                     \
+    if (::kvs::LogEnabled(level))                                          \
       ::kvs::LogMessage(level, __FILE__, __LINE__, __func__, __VA_ARGS__); \
   } while (0)
 

@@ -6,34 +6,62 @@ namespace kvs {
 
 const char* StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "ok";
-    case StatusCode::kInvalidArgument: return "invalid-argument";
-    case StatusCode::kOutOfRange: return "out-of-range";
-    case StatusCode::kFailedPrecondition: return "failed-precondition";
-    case StatusCode::kCancelled: return "cancelled";
-    case StatusCode::kTimeout: return "timeout";
-    case StatusCode::kResourceExhausted: return "resource-exhausted";
-    case StatusCode::kUnimplemented: return "unimplemented";
-    case StatusCode::kInternal: return "internal";
-    case StatusCode::kInvalidCodecData: return "invalid-codec-data";
-    case StatusCode::kUnsupportedCodec: return "unsupported-codec";
-    case StatusCode::kInvalidFrame: return "invalid-frame";
-    case StatusCode::kInvalidTimestamp: return "invalid-timestamp";
-    case StatusCode::kCredentialsUnavailable: return "credentials-unavailable";
-    case StatusCode::kCredentialsExpired: return "credentials-expired";
-    case StatusCode::kSigningFailed: return "signing-failed";
-    case StatusCode::kServiceError: return "service-error";
-    case StatusCode::kNotAuthorized: return "not-authorized";
-    case StatusCode::kResourceNotFound: return "not-found";
-    case StatusCode::kThrottled: return "throttled";
-    case StatusCode::kServiceUnavailable: return "service-unavailable";
-    case StatusCode::kInvalidEndpoint: return "invalid-endpoint";
-    case StatusCode::kStreamNotActive: return "stream-not-active";
-    case StatusCode::kAckError: return "ack-error";
-    case StatusCode::kMalformedResponse: return "malformed-response";
-    case StatusCode::kConnectFailed: return "connect-failed";
-    case StatusCode::kTlsFailed: return "tls-failed";
-    case StatusCode::kNetworkError: return "network-error";
+    case StatusCode::kOk:
+      return "ok";
+    case StatusCode::kInvalidArgument:
+      return "invalid-argument";
+    case StatusCode::kOutOfRange:
+      return "out-of-range";
+    case StatusCode::kFailedPrecondition:
+      return "failed-precondition";
+    case StatusCode::kCancelled:
+      return "cancelled";
+    case StatusCode::kTimeout:
+      return "timeout";
+    case StatusCode::kResourceExhausted:
+      return "resource-exhausted";
+    case StatusCode::kUnimplemented:
+      return "unimplemented";
+    case StatusCode::kInternal:
+      return "internal";
+    case StatusCode::kInvalidCodecData:
+      return "invalid-codec-data";
+    case StatusCode::kUnsupportedCodec:
+      return "unsupported-codec";
+    case StatusCode::kInvalidFrame:
+      return "invalid-frame";
+    case StatusCode::kInvalidTimestamp:
+      return "invalid-timestamp";
+    case StatusCode::kCredentialsUnavailable:
+      return "credentials-unavailable";
+    case StatusCode::kCredentialsExpired:
+      return "credentials-expired";
+    case StatusCode::kSigningFailed:
+      return "signing-failed";
+    case StatusCode::kServiceError:
+      return "service-error";
+    case StatusCode::kNotAuthorized:
+      return "not-authorized";
+    case StatusCode::kResourceNotFound:
+      return "not-found";
+    case StatusCode::kThrottled:
+      return "throttled";
+    case StatusCode::kServiceUnavailable:
+      return "service-unavailable";
+    case StatusCode::kInvalidEndpoint:
+      return "invalid-endpoint";
+    case StatusCode::kStreamNotActive:
+      return "stream-not-active";
+    case StatusCode::kAckError:
+      return "ack-error";
+    case StatusCode::kMalformedResponse:
+      return "malformed-response";
+    case StatusCode::kConnectFailed:
+      return "connect-failed";
+    case StatusCode::kTlsFailed:
+      return "tls-failed";
+    case StatusCode::kNetworkError:
+      return "network-error";
   }
   return "unknown";
 }

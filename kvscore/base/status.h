@@ -47,10 +47,10 @@ enum class StatusCode : int {
   kCredentialsExpired = 201,      // Credentials past their expiration.
   kSigningFailed = 202,           // SigV4 could not sign (bad input).
   // Service errors.
-  kServiceError = 300,      // Any other HTTP error status from the service.
-  kNotAuthorized = 301,     // 401/403: signature, key or permission rejected.
-  kResourceNotFound = 302,  // 404 ResourceNotFoundException.
-  kThrottled = 303,         // ClientLimitExceeded / Throttling / 429.
+  kServiceError = 300,        // Any other HTTP error status from the service.
+  kNotAuthorized = 301,       // 401/403: signature, key or permission rejected.
+  kResourceNotFound = 302,    // 404 ResourceNotFoundException.
+  kThrottled = 303,           // ClientLimitExceeded / Throttling / 429.
   kServiceUnavailable = 304,  // 5xx.
   kInvalidEndpoint = 305,     // InvalidEndpointException: refresh endpoint.
   kStreamNotActive = 306,     // Stream is CREATING/UPDATING/DELETING.
@@ -139,9 +139,9 @@ class Result {
 }  // namespace kvs
 
 // Returns early from the enclosing function when `expr` is not OK.
-#define KVS_RETURN_IF_ERROR(expr)           \
-  do {                                      \
-    ::kvs::Status kvs_status_ = (expr);     \
+#define KVS_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::kvs::Status kvs_status_ = (expr);        \
     if (!kvs_status_.ok()) return kvs_status_; \
   } while (0)
 
