@@ -1,0 +1,204 @@
+// kvscore/store/content_store.h: fragments held in memory until KVS
+// acknowledges them.
+//
+// The packager (stream/) appends each fragment's bytes as `Piece`s: small
+// MKV headers it wrote (Cluster start, SimpleBlock headers, Tags: held
+// inline, no allocation) and frame payloads (held by reference to the
+// producer's buffer: no copy). The PutMedia session (net/) reads the body
+// through an `UploadCursor`, copying bytes once, into curl's send buffer.
+//
+// A fragment is freed when KVS acknowledges it at the level the stream
+// requires (kvs-spec.md section 2 "Response"; section 10):
+//   - PERSISTED normally;
+//   - RECEIVED when the stream has no retention (nothing is persisted);
+//   - fully sent, when ACKs are disabled (fragment-acks=false).
+// Until then it stays, so a new session can replay it (DESIGN.md data flow,
+// step 8). Memory is bounded by `max_bytes`, counting bytes really held;
+// nothing is reserved up front.
+//
+// When an append would exceed `max_bytes`, the store evicts whole fragments,
+// oldest first, that no session is reading, and reports each eviction; it
+// never evicts part of a fragment. If that is not enough the append fails
+// with kResourceExhausted (the caller drops or waits; see stream/).
+//
+// Thread-safety: all methods are thread-safe (one mutex per store). The
+// producer side is called from GStreamer streaming threads, the reader side
+// from the network thread. Listeners are called without the lock held.
+#ifndef KVSCORE_STORE_CONTENT_STORE_H_
+#define KVSCORE_STORE_CONTENT_STORE_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "kvscore/base/bytes.h"
+#include "kvscore/base/status.h"
+
+namespace kvs {
+
+// A contiguous run of body bytes: up to kInlineBytes held inline, or a
+// reference to [offset, offset + length) of a Bytes.
+struct Piece {
+  static constexpr size_t kInlineBytes = 22;
+
+  BytesRef ref;  // Null for an inline piece.
+  uint32_t offset = 0;
+  uint32_t length = 0;
+  uint8_t inline_bytes[kInlineBytes];
+
+  // An inline copy of `bytes` (bytes.size() <= kInlineBytes) or, if longer,
+  // a reference to a fresh owned copy.
+  static Piece Copy(const std::vector<uint8_t>& bytes);
+  // A reference to all of `ref`.
+  static Piece Ref(BytesRef ref);
+  const uint8_t* data() const {
+    return ref ? ref->data() + offset : inline_bytes;
+  }
+};
+
+// How far KVS has acknowledged a fragment.
+enum class AckLevel : uint8_t { kNone, kBuffering, kReceived, kPersisted };
+
+// When a fragment may be freed.
+enum class FreeRule : uint8_t {
+  kOnPersisted,  // Retention > 0 and ACKs on: wait for PERSISTED.
+  kOnReceived,   // Retention 0: KVS never persists; RECEIVED is final.
+  kOnSent,       // ACKs off: nothing will come back.
+};
+
+// A snapshot of one fragment, for callbacks and metrics.
+struct FragmentInfo {
+  uint64_t index = 0;    // 0-based, increasing per stream.
+  int64_t timecode = 0;  // Cluster timestamp (ms): the FragmentTimecode.
+  uint64_t bytes = 0;
+  uint32_t frames = 0;
+  int64_t first_frame_mono_ns = 0;  // Monotonic time its first frame came in.
+};
+
+// The position of a PutMedia body in the store. Owned by one session.
+struct UploadCursor {
+  uint64_t header_id = 0;  // The MKV session header this body uses.
+  bool header_done = false;
+  size_t header_offset = 0;
+  uint64_t fragment = 0;  // Index of the fragment being read.
+  size_t piece = 0;       // Piece within it.
+  size_t offset = 0;      // Byte within the piece.
+};
+
+// What Read() found when it returned fewer bytes than asked.
+enum class ReadState {
+  kData,          // Bytes were returned; more may follow.
+  kWaiting,       // Nothing to send now; the data listener will fire.
+  kHeaderChange,  // The next fragment needs a new session (new header).
+  kEnd,           // Finish() was called and every fragment was read and
+                  // acknowledged: end the body.
+};
+
+class ContentStore {
+ public:
+  struct Counters {
+    uint64_t bytes_held = 0;  // Bytes currently in the store.
+    uint64_t fragments_held = 0;
+    uint64_t evicted_fragments = 0;  // Dropped for space, never sent.
+    uint64_t evicted_bytes = 0;
+    uint64_t evicted_frames = 0;
+  };
+
+  explicit ContentStore(uint64_t max_bytes, FreeRule rule);
+
+  // --- Producer side (one producer at a time). ---
+
+  // Registers the MKV session header that later fragments use.
+  void SetHeader(uint64_t header_id, BytesRef header);
+  // Completes the open fragment, if any, and opens a new one whose body
+  // starts with `pieces` (e.g. Tags and the Cluster start).
+  Status BeginFragment(int64_t timecode, std::vector<Piece> pieces,
+                       int64_t now_mono_ns);
+  // Appends one frame (its SimpleBlock header and payload) to the open
+  // fragment. kFailedPrecondition without an open fragment;
+  // kResourceExhausted when it does not fit even after eviction.
+  Status AppendFrame(Piece block_header, Piece payload);
+  // Appends pieces to the open fragment and completes it (e.g. the
+  // end-of-fragment Tags). No-op without an open fragment.
+  void EndFragment(std::vector<Piece> trailer);
+  // Completes the open fragment and marks the stream finished: after the
+  // last fragment is acknowledged, Read() returns kEnd.
+  void Finish();
+
+  // --- Reader side (network thread). ---
+
+  // A cursor at the first fragment not yet acknowledged (replay point), or
+  // at the next fragment to come when everything is acknowledged.
+  UploadCursor OpenCursor();
+  // Copies up to `capacity` body bytes from `cursor` into `out`; returns
+  // the count. When it returns 0, `state` says why. A cursor whose fragment
+  // was evicted skips to the next one.
+  size_t Read(UploadCursor* cursor, uint8_t* out, size_t capacity,
+              ReadState* state);
+  // Forgets a cursor whose session ended, so its fragment can be freed or
+  // evicted again.
+  void ReleaseCursor(const UploadCursor& cursor);
+  // Records an ACK for fragment `index`; frees fragments as the FreeRule
+  // allows. Returns false if the fragment is unknown (already freed).
+  bool Acknowledge(uint64_t index, AckLevel level);
+  // Gives up on fragment `index` (non-retriable ERROR ACK): it is freed and
+  // never resent. Returns its info, or nothing if unknown.
+  bool Skip(uint64_t index, FragmentInfo* info);
+  // Records that the reader passed the end of fragment `index` (for
+  // FreeRule::kOnSent).
+  void MarkSent(uint64_t index);
+  // The info of fragment `index`, if held.
+  bool Info(uint64_t index, FragmentInfo* info) const;
+
+  // Fires (without the lock) when a reader got kWaiting and new bytes or a
+  // state change arrived since. Set before any reader runs.
+  void SetDataListener(std::function<void()> listener);
+  // Fires (without the lock) for each fragment evicted for space.
+  void SetEvictionListener(std::function<void(const FragmentInfo&)> listener);
+
+  // True once Finish() was called and every fragment has been freed.
+  bool Drained() const;
+  Counters counters() const;
+  uint64_t max_bytes() const { return max_bytes_; }
+
+ private:
+  struct Fragment {
+    FragmentInfo info;
+    uint64_t header_id = 0;
+    std::vector<Piece> pieces;
+    bool complete = false;
+    bool reading = false;  // A cursor is inside it: never evict.
+    bool sent = false;
+    AckLevel ack = AckLevel::kNone;
+    uint64_t held = 0;  // Bytes of `pieces` (0 once evicted or skipped).
+  };
+
+  Fragment* Find(uint64_t index);
+  const Fragment* Find(uint64_t index) const;
+  bool MakeRoom(uint64_t bytes, std::vector<FragmentInfo>* evicted);
+  void FreeAcknowledged();
+  bool Freeable(const Fragment& f) const;
+  void NotifyReaderLocked(bool* wake);
+  void DropPieces(Fragment* f);
+  size_t ReadHeader(UploadCursor* cursor, uint8_t* out, size_t capacity);
+
+  const uint64_t max_bytes_;
+  const FreeRule rule_;
+  mutable std::mutex mutex_;  // Guards everything below.
+  std::map<uint64_t, BytesRef> headers_;
+  uint64_t current_header_ = 0;
+  std::deque<Fragment> fragments_;  // Oldest first; indexes increase by 1.
+  uint64_t next_index_ = 0;
+  bool finished_ = false;
+  bool reader_waiting_ = false;
+  Counters counters_;
+  std::function<void()> data_listener_;
+  std::function<void(const FragmentInfo&)> eviction_listener_;
+};
+
+}  // namespace kvs
+
+#endif  // KVSCORE_STORE_CONTENT_STORE_H_

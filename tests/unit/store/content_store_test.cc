@@ -1,0 +1,174 @@
+#include "kvscore/store/content_store.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace kvs {
+namespace {
+
+Piece Text(const std::string& s) {
+  return Piece::Copy(std::vector<uint8_t>(s.begin(), s.end()));
+}
+
+// Reads everything available (up to `max`) in small steps.
+std::string Drain(ContentStore* store, UploadCursor* cursor, ReadState* state,
+                  size_t step = 3) {
+  std::string out;
+  uint8_t buf[64];
+  for (;;) {
+    size_t n = store->Read(cursor, buf, step, state);
+    if (n == 0) return out;
+    out.append(reinterpret_cast<char*>(buf), n);
+  }
+}
+
+class ContentStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_.SetHeader(1, MakeBytes({'H', 'D', 'R'}));
+    store_.SetDataListener([this] { ++wakeups_; });
+  }
+  ContentStore store_{1000, FreeRule::kOnPersisted};
+  int wakeups_ = 0;
+};
+
+TEST_F(ContentStoreTest, BodyIsHeaderThenFragmentsInOrder) {
+  UploadCursor cursor = store_.OpenCursor();
+  ReadState state;
+  EXPECT_EQ(Drain(&store_, &cursor, &state), "HDR");
+  EXPECT_EQ(state, ReadState::kWaiting);
+
+  ASSERT_TRUE(store_.BeginFragment(1000, {Text("C1")}, 0).ok());
+  EXPECT_EQ(wakeups_, 1);  // The waiting reader is woken once.
+  ASSERT_TRUE(store_.AppendFrame(Text("b"), Text("frame1")).ok());
+  EXPECT_EQ(wakeups_, 1);  // Nobody waited in between: no extra wakeup.
+  EXPECT_EQ(Drain(&store_, &cursor, &state), "C1bframe1");
+  EXPECT_EQ(state, ReadState::kWaiting);  // The fragment is still open.
+  ASSERT_TRUE(store_.BeginFragment(2000, {Text("C2")}, 0).ok());
+  EXPECT_EQ(wakeups_, 2);
+  EXPECT_EQ(Drain(&store_, &cursor, &state), "C2");
+}
+
+TEST_F(ContentStoreTest, FreedOnlyWhenPersistedAndReplayedOtherwise) {
+  ASSERT_TRUE(store_.BeginFragment(1000, {Text("C1")}, 0).ok());
+  ASSERT_TRUE(store_.AppendFrame(Text("b"), Text("x")).ok());
+  ASSERT_TRUE(store_.BeginFragment(2000, {Text("C2")}, 0).ok());
+  UploadCursor cursor = store_.OpenCursor();
+  ReadState state;
+  EXPECT_EQ(Drain(&store_, &cursor, &state), "HDRC1bxC2");
+  EXPECT_TRUE(store_.Acknowledge(0, AckLevel::kReceived));
+  EXPECT_EQ(store_.counters().fragments_held, 2u);  // RECEIVED is not enough.
+  // The session dies: a new one replays from fragment 0.
+  store_.ReleaseCursor(cursor);
+  UploadCursor replay = store_.OpenCursor();
+  EXPECT_EQ(replay.fragment, 0u);
+  EXPECT_EQ(Drain(&store_, &replay, &state), "HDRC1bxC2");
+  EXPECT_TRUE(store_.Acknowledge(0, AckLevel::kPersisted));
+  EXPECT_EQ(store_.counters().fragments_held, 1u);
+  EXPECT_EQ(store_.counters().bytes_held, 2u);                // "C2"
+  EXPECT_FALSE(store_.Acknowledge(0, AckLevel::kPersisted));  // Gone.
+  store_.ReleaseCursor(replay);
+  EXPECT_EQ(store_.OpenCursor().fragment, 1u);
+}
+
+TEST_F(ContentStoreTest, FinishEndsTheBodyAfterTheLastAck) {
+  ASSERT_TRUE(store_.BeginFragment(1000, {Text("C1")}, 0).ok());
+  store_.EndFragment({Text("EOFR")});
+  store_.Finish();
+  UploadCursor cursor = store_.OpenCursor();
+  ReadState state;
+  EXPECT_EQ(Drain(&store_, &cursor, &state), "HDRC1EOFR");
+  EXPECT_EQ(state, ReadState::kWaiting);  // Waits for PERSISTED.
+  int before = wakeups_;
+  EXPECT_TRUE(store_.Acknowledge(0, AckLevel::kPersisted));
+  EXPECT_EQ(wakeups_, before + 1);
+  EXPECT_TRUE(store_.Drained());
+  EXPECT_EQ(Drain(&store_, &cursor, &state), "");
+  EXPECT_EQ(state, ReadState::kEnd);
+}
+
+TEST_F(ContentStoreTest, EvictsWholeOldestUnreadFragmentsForSpace) {
+  ContentStore small(30, FreeRule::kOnPersisted);
+  small.SetHeader(1, MakeBytes({'H'}));
+  std::vector<uint64_t> evicted;
+  small.SetEvictionListener(
+      [&](const FragmentInfo& info) { evicted.push_back(info.index); });
+  const std::string ten(10, 'x');
+  ASSERT_TRUE(small.BeginFragment(1, {Text("A")}, 0).ok());  // 1 byte
+  ASSERT_TRUE(small.AppendFrame(Text(""), Text(ten)).ok());  // 11
+  ASSERT_TRUE(small.BeginFragment(2, {Text("B")}, 0).ok());  // 12
+  ASSERT_TRUE(small.AppendFrame(Text(""), Text(ten)).ok());  // 22
+  ASSERT_TRUE(small.BeginFragment(3, {Text("C")}, 0).ok());  // 23
+  EXPECT_TRUE(evicted.empty());
+  ASSERT_TRUE(small.AppendFrame(Text(""), Text(ten)).ok());  // 33 > 30
+  EXPECT_EQ(evicted, std::vector<uint64_t>{0});  // Only the oldest, whole.
+  EXPECT_EQ(small.counters().bytes_held, 22u);
+  EXPECT_EQ(small.counters().evicted_fragments, 1u);
+  EXPECT_EQ(small.counters().evicted_frames, 1u);
+  UploadCursor cursor = small.OpenCursor();
+  ReadState state;
+  EXPECT_EQ(Drain(&small, &cursor, &state), "HB" + ten + "C" + ten);
+}
+
+TEST_F(ContentStoreTest, NeverEvictsTheFragmentBeingReadOrTheOpenOne) {
+  ContentStore small(20, FreeRule::kOnPersisted);
+  small.SetHeader(1, MakeBytes({'H'}));
+  ASSERT_TRUE(small.BeginFragment(1, {Text("A")}, 0).ok());
+  ASSERT_TRUE(small.AppendFrame(Text(""), Text("0123456789")).ok());
+  ASSERT_TRUE(small.BeginFragment(2, {Text("B")}, 0).ok());
+  UploadCursor cursor = small.OpenCursor();
+  uint8_t buf[4];
+  ReadState state;
+  ASSERT_EQ(small.Read(&cursor, buf, 4, &state), 4u);  // Inside fragment 0.
+  Status s = small.AppendFrame(Text(""), Text("0123456789"));
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(small.counters().evicted_fragments, 0u);
+}
+
+TEST_F(ContentStoreTest, ReceivedAndSentRules) {
+  ContentStore received(1000, FreeRule::kOnReceived);
+  received.SetHeader(1, MakeBytes({'H'}));
+  ASSERT_TRUE(received.BeginFragment(1, {Text("A")}, 0).ok());
+  received.Finish();
+  EXPECT_TRUE(received.Acknowledge(0, AckLevel::kReceived));
+  EXPECT_TRUE(received.Drained());
+
+  ContentStore sent(1000, FreeRule::kOnSent);
+  sent.SetHeader(1, MakeBytes({'H'}));
+  ASSERT_TRUE(sent.BeginFragment(1, {Text("A")}, 0).ok());
+  sent.Finish();
+  UploadCursor cursor = sent.OpenCursor();
+  ReadState state;
+  EXPECT_EQ(Drain(&sent, &cursor, &state), "HA");
+  EXPECT_EQ(state, ReadState::kEnd);
+  EXPECT_TRUE(sent.Drained());
+}
+
+TEST_F(ContentStoreTest, SkipFreesAndReaderJumpsOver) {
+  ASSERT_TRUE(store_.BeginFragment(1, {Text("A")}, 0).ok());
+  ASSERT_TRUE(store_.BeginFragment(2, {Text("B")}, 0).ok());
+  FragmentInfo info;
+  ASSERT_TRUE(store_.Skip(0, &info));
+  EXPECT_EQ(info.timecode, 1);
+  UploadCursor cursor = store_.OpenCursor();
+  ReadState state;
+  EXPECT_EQ(Drain(&store_, &cursor, &state), "HDRB");
+}
+
+TEST_F(ContentStoreTest, HeaderChangeStopsTheBodyAtTheFragmentBoundary) {
+  ASSERT_TRUE(store_.BeginFragment(1, {Text("A")}, 0).ok());
+  store_.SetHeader(2, MakeBytes({'N', 'E', 'W'}));
+  ASSERT_TRUE(store_.BeginFragment(2, {Text("B")}, 0).ok());
+  UploadCursor cursor = store_.OpenCursor();
+  ReadState state;
+  EXPECT_EQ(Drain(&store_, &cursor, &state), "HDRA");
+  EXPECT_EQ(state, ReadState::kHeaderChange);
+  store_.Acknowledge(0, AckLevel::kPersisted);
+  UploadCursor next = store_.OpenCursor();
+  EXPECT_EQ(Drain(&store_, &next, &state), "NEWB");
+}
+
+}  // namespace
+}  // namespace kvs
