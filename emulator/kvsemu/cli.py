@@ -1,0 +1,163 @@
+"""Command line of kvslocal.
+
+Prints exactly one line to stdout when it is ready to serve:
+``kvslocal listening on http://127.0.0.1:PORT`` (https with --tls).  All
+logs go to stderr.  SIGTERM and SIGINT stop it promptly.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import logging
+import signal
+import sys
+from typing import List, Optional
+
+from aiohttp import web
+
+from .putmedia import Limits
+from .server import Config, Service, make_app
+
+log = logging.getLogger("kvslocal")
+
+
+def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
+    defaults = Config()
+    limits = Limits()
+    p = argparse.ArgumentParser(
+        prog="kvslocal",
+        description="A local Amazon Kinesis Video Streams service (control plane, PutMedia, "
+                    "GetMedia, archived media) for development and tests.")
+    p.add_argument("--host", default=defaults.host,
+                   help="loopback address to listen on (default %(default)s)")
+    p.add_argument("--port", type=int, default=8080,
+                   help="TCP port; 0 picks a free one (default %(default)s)")
+    p.add_argument("--access-key", default=defaults.access_key,
+                   help="access key id accepted (default: AWS's documentation example key "
+                        "%(default)s)")
+    p.add_argument("--secret-key", default=defaults.secret_key,
+                   help="secret access key accepted (default: AWS's documentation example key)")
+    p.add_argument("--region", default=defaults.region, help="region (default %(default)s)")
+    p.add_argument("--data-dir", default=None,
+                   help="keep streams and fragments in this folder across restarts "
+                        "(default: in memory)")
+    p.add_argument("--discard", action="store_true",
+                   help="validate PutMedia framing and send ACKs, but keep no media bytes")
+    p.add_argument("--tls", action="store_true",
+                   help="serve HTTPS with a generated CA and server certificate")
+    p.add_argument("--tls-dir", default=None,
+                   help="folder for the generated CA and certificate (default: DATA_DIR/tls "
+                        "or a temporary folder)")
+    p.add_argument("--max-clock-skew", type=float, default=defaults.max_clock_skew_s,
+                   metavar="SECONDS",
+                   help="SigV4 X-Amz-Date tolerance in seconds (default %(default)s, as "
+                        "observed on KVS)")
+    p.add_argument("--create-delay", type=float, default=0.0, metavar="SECONDS",
+                   help="time a new stream stays CREATING (default 0)")
+    p.add_argument("--update-delay", type=float, default=0.0, metavar="SECONDS",
+                   help="time an updated stream stays UPDATING (default 0)")
+    p.add_argument("--delete-delay", type=float, default=0.0, metavar="SECONDS",
+                   help="time a deleted stream stays DELETING before it is gone (default 0)")
+    p.add_argument("--max-connection-duration", type=float,
+                   default=limits.max_connection_duration_s, metavar="SECONDS",
+                   help="PutMedia connection limit; then ERROR 4003 (default 2700 = 45 min)")
+    p.add_argument("--max-fragment-bytes", type=int, default=limits.max_fragment_bytes,
+                   metavar="BYTES", help="fragment size limit, ERROR 4001 (default 50 MiB)")
+    p.add_argument("--max-fragment-duration", type=int,
+                   default=limits.max_fragment_duration_ms, metavar="MS",
+                   help="fragment duration limit in ms, ERROR 4002 (default %(default)s)")
+    p.add_argument("--max-producer-future", type=int, default=limits.max_producer_future_ms,
+                   metavar="MS",
+                   help="how far producer timestamps may be ahead of the server clock, in "
+                        "ms, before ERROR 4007 (default %(default)s)")
+    p.add_argument("--idle-interval", type=float, default=limits.idle_interval_s,
+                   metavar="SECONDS", help="IDLE ACK period without data (default %(default)s)")
+    p.add_argument("--idle-timeout", type=float, default=limits.idle_timeout_s,
+                   metavar="SECONDS",
+                   help="close a PutMedia request after this long without data "
+                        "(default %(default)s)")
+    p.add_argument("--getmedia-idle", type=float, default=defaults.getmedia_idle_s,
+                   metavar="SECONDS",
+                   help="end a GetMedia response after this long without new fragments "
+                        "(default %(default)s)")
+    p.add_argument("--log-level", default="INFO", help="stderr log level (default INFO)")
+    args = p.parse_args(argv)
+    try:
+        if not ipaddress.ip_address(args.host).is_loopback:
+            p.error("--host must be a loopback address (127.0.0.0/8 or ::1)")
+    except ValueError:
+        if args.host != "localhost":
+            p.error("--host must be a loopback address")
+    return args
+
+
+async def serve(args: argparse.Namespace) -> None:
+    config = Config(host=args.host, port=args.port, access_key=args.access_key,
+                    secret_key=args.secret_key, region=args.region, data_dir=args.data_dir,
+                    discard=args.discard, max_clock_skew_s=args.max_clock_skew,
+                    create_delay_s=args.create_delay, update_delay_s=args.update_delay,
+                    delete_delay_s=args.delete_delay, getmedia_idle_s=args.getmedia_idle,
+                    tls=args.tls, tls_dir=args.tls_dir)
+    limits = Limits(max_fragment_bytes=args.max_fragment_bytes,
+                    max_fragment_duration_ms=args.max_fragment_duration,
+                    max_connection_duration_s=args.max_connection_duration,
+                    max_producer_future_ms=args.max_producer_future,
+                    idle_interval_s=args.idle_interval, idle_timeout_s=args.idle_timeout)
+    service = Service(config, limits)
+    ssl_context = None
+    if config.tls:
+        from .tls import make_server_context
+        ssl_context, ca_file = make_server_context(config)
+        service.ca_file = ca_file
+        log.info("TLS CA certificate: %s", ca_file)
+        print(f"kvslocal CA file: {ca_file}", file=sys.stderr, flush=True)
+    app = make_app(service)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port, ssl_context=ssl_context,
+                       shutdown_timeout=0.5, reuse_address=True)
+    await site.start()
+    server = site._server  # the asyncio Server, for the bound port
+    service.port = server.sockets[0].getsockname()[1]
+    state = {"site": site}
+
+    async def refuse(seconds: float) -> None:
+        """Closes the listener for ``seconds`` (refuse_connections fault, stream "*")."""
+        await state["site"].stop()
+        log.info("refusing connections for %.1f s", seconds)
+
+        async def reopen() -> None:
+            await asyncio.sleep(seconds)
+            new_site = web.TCPSite(runner, config.host, service.port, ssl_context=ssl_context,
+                                   shutdown_timeout=0.5, reuse_address=True)
+            await new_site.start()
+            state["site"] = new_site
+            log.info("accepting connections again")
+        asyncio.ensure_future(reopen())
+    service.refusal_hook = refuse
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"kvslocal listening on {service.base_url()}", flush=True)
+    log.info("kvslocal ready: %s (region %s, access key %s%s%s)", service.base_url(),
+             config.region, config.access_key,
+             f", data dir {config.data_dir}" if config.data_dir else "",
+             ", discard mode" if config.discard else "")
+    await stop.wait()
+    log.info("stopping")
+    await runner.cleanup()
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=getattr(logging, args.log_level.upper(), 20),
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        asyncio.run(serve(args))
+    except OSError as exc:
+        log.error("cannot start: %s", exc)
+        return 1
+    return 0

@@ -1,0 +1,219 @@
+"""SigV4 verification of incoming requests with botocore's own signer.
+
+The canonical request, string to sign and signature are computed by
+``botocore.auth.SigV4Auth``; only the choice of headers differs: AWS's
+signer leaves out ``user-agent`` (botocore SIGNED_HEADERS_BLACKLIST) but the
+KVS producer SDK signs it (upstream-wire-capture.md section 1), so the
+verifier signs exactly the headers the client listed in SignedHeaders, with
+the values and the Host as received.
+
+Payload hash: sha256(body) for every request except PutMedia, whose
+streamed body is signed as empty (upstream-wire-capture.md section 2).
+
+What AWS answers for each failure, and where that was established:
+- no Authorization: 403 MissingAuthenticationTokenException
+  "Missing Authentication Token" (x-amzn-ErrorType seen on AWS rest-json
+  endpoints, e.g. GitHub brain-power/Brain-Power-Amazon-Fidgetology#29).
+- unknown access key: 403 UnrecognizedClientException "The security token
+  included in the request is invalid." (KVS itself: GitHub
+  awslabs/amazon-kinesis-video-streams-producer-sdk-java#90 and #103,
+  producer-sdk-cpp#22).
+- wrong signature: 403 InvalidSignatureException "The request signature we
+  calculated does not match ..." (KVS describeStream body in
+  producer-sdk-cpp#413; error type for KVS PutMedia in aws-sdk-net#1033).
+- wrong region / service in the scope: 403 InvalidSignatureException
+  "Credential should be scoped to a valid region, not '<r>'. " /
+  "Credential should be scoped to correct service: '<s>'. " (aws-sdk-go#1850
+  and aws-sdk-js-v3#5576 show 403 on rest-json services).
+- clock skew: KVS answers 403 with the body {"message":"Signature expired:
+  20231107T044734Z is now earlier than 20231107T045305Z (20231107T045805Z -
+  5 min.)"} (producer-sdk-cpp#1099); the x-amzn-ErrorType of that message is
+  InvalidSignatureException on AWS rest-json services (blog post on
+  hashnode "AWS API: InvalidSignatureException: Signature Expired Error").
+  The window is configurable (``max_skew_s``); KVS's observed window is
+  5 minutes, the guide's common-errors page says 15 (guide L11655-11659).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest, HTTPHeaders
+from botocore.credentials import Credentials
+
+from .errors import KvsError
+
+SERVICE = "kinesisvideo"
+"""Signing name of all three KVS models (botocore metadata endpointPrefix)."""
+
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+
+_AUTH_RE = re.compile(r"^AWS4-HMAC-SHA256\s+(?P<params>.+)$", re.S)
+
+
+@dataclass
+class AuthResult:
+    """Who signed a verified request."""
+
+    access_key: str
+    session_token: Optional[str]
+
+
+class _ReceivedRequestSigner(SigV4Auth):
+    """botocore's SigV4 signer restricted to the headers the client signed."""
+
+    def __init__(self, credentials: Credentials, region: str, signed: Sequence[str]):
+        super().__init__(credentials, SERVICE, region)
+        self._signed = list(signed)
+
+    def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
+        header_map = HTTPHeaders()
+        for name in self._signed:
+            for value in request.headers.get_all(name) or []:
+                header_map[name] = value
+        return header_map
+
+
+def _parse_authorization(value: str) -> Dict[str, str]:
+    match = _AUTH_RE.match(value.strip())
+    if not match:
+        raise KvsError("IncompleteSignatureException",
+                       f"Authorization header requires the AWS4-HMAC-SHA256 algorithm. "
+                       f"Authorization={value}")
+    params: Dict[str, str] = {}
+    for part in match.group("params").split(","):
+        key, _, val = part.strip().partition("=")
+        params[key.strip()] = val.strip()
+    missing = [k for k in ("Credential", "SignedHeaders", "Signature") if not params.get(k)]
+    if missing:
+        raise KvsError("IncompleteSignatureException",
+                       " ".join(f"Authorization header requires '{k}' parameter." for k in missing)
+                       + f" Authorization={value}")
+    return params
+
+
+def _fmt(moment: dt.datetime) -> str:
+    return moment.strftime(AMZ_DATE_FORMAT)
+
+
+class SigV4Verifier:
+    """Verifies requests against one access key / secret key pair.
+
+    ``max_skew_s`` is the allowed clock difference in seconds; ``now`` is a
+    clock returning an aware UTC datetime (tests may replace it).
+    """
+
+    def __init__(self, access_key: str, secret_key: str, region: str,
+                 max_skew_s: float = 300.0, now=None):
+        self.access_key = access_key
+        self.secret_key = secret_key
+        self.region = region
+        self.max_skew_s = max_skew_s
+        self._now = now or (lambda: dt.datetime.now(dt.timezone.utc))
+
+    def verify(self, method: str, raw_path: str, headers: Sequence[Tuple[str, str]],
+               body: bytes, streaming: bool = False) -> AuthResult:
+        """Checks a request; raises KvsError with AWS's status and type on failure.
+
+        ``raw_path`` is the path and query as received; ``headers`` are the
+        received (name, value) pairs; ``streaming`` selects the empty payload
+        hash used for PutMedia.
+        """
+        lower: Dict[str, List[str]] = {}
+        for name, value in headers:
+            lower.setdefault(name.lower(), []).append(value)
+        authorization = (lower.get("authorization") or [None])[0]
+        if not authorization:
+            raise KvsError("MissingAuthenticationTokenException", "Missing Authentication Token")
+        params = _parse_authorization(authorization)
+        scope = params["Credential"].split("/")
+        if len(scope) != 5:
+            raise KvsError("IncompleteSignatureException",
+                           f"Credential must have exactly 5 slash-delimited elements, "
+                           f"e.g. keyid/date/region/service/term, got '{params['Credential']}'")
+        access_key, scope_date, region, service, terminator = scope
+        amz_date = (lower.get("x-amz-date") or [None])[0]
+        if amz_date is None:
+            raise KvsError("IncompleteSignatureException",
+                           "Authorization header requires existence of either a 'X-Amz-Date' "
+                           f"or a 'Date' header. Authorization={authorization}")
+        try:
+            signed_at = dt.datetime.strptime(amz_date, AMZ_DATE_FORMAT).replace(
+                tzinfo=dt.timezone.utc)
+        except ValueError:
+            raise KvsError("IncompleteSignatureException",
+                           f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'. "
+                           "See http://en.wikipedia.org/wiki/ISO_8601")
+        if access_key != self.access_key:
+            raise KvsError("UnrecognizedClientException",
+                           "The security token included in the request is invalid.")
+        if scope_date != amz_date[:8]:
+            raise KvsError("InvalidSignatureException",
+                           "Date in Credential scope does not match YYYYMMDD from ISO-8601 "
+                           f"version of date from HTTP: '{scope_date}' != '{amz_date[:8]}', "
+                           f"from '{amz_date}'.")
+        if region != self.region:
+            raise KvsError("InvalidSignatureException",
+                           f"Credential should be scoped to a valid region, not '{region}'. ")
+        if service != SERVICE:
+            raise KvsError("InvalidSignatureException",
+                           f"Credential should be scoped to correct service: '{SERVICE}'. ")
+        if terminator != "aws4_request":
+            raise KvsError("InvalidSignatureException",
+                           "Credential should be scoped with a valid terminator: "
+                           f"'aws4_request', not '{terminator}'. ")
+        self._check_skew(signed_at)
+        signed = [h.strip().lower() for h in params["SignedHeaders"].split(";") if h.strip()]
+        expected = self._signature(method, raw_path, lower, signed, body, streaming, amz_date)
+        if not hmac.compare_digest(expected, params["Signature"]):
+            raise KvsError("InvalidSignatureException",
+                           "The request signature we calculated does not match the signature "
+                           "you provided. Check your AWS Secret Access Key and signing method. "
+                           "Consult the service documentation for details.")
+        token = (lower.get("x-amz-security-token") or [None])[0]
+        return AuthResult(access_key=access_key, session_token=token)
+
+    def _check_skew(self, signed_at: dt.datetime) -> None:
+        now = self._now()
+        window = dt.timedelta(seconds=self.max_skew_s)
+        minutes = f"{self.max_skew_s / 60:g} min."
+        if signed_at < now - window:
+            raise KvsError("InvalidSignatureException",
+                           f"Signature expired: {_fmt(signed_at)} is now earlier than "
+                           f"{_fmt(now - window)} ({_fmt(now)} - {minutes})")
+        if signed_at > now + window:
+            raise KvsError("InvalidSignatureException",
+                           f"Signature not yet current: {_fmt(signed_at)} is still later than "
+                           f"{_fmt(now + window)} ({_fmt(now)} + {minutes})")
+
+    def _signature(self, method: str, raw_path: str, lower: Mapping[str, List[str]],
+                   signed: Sequence[str], body: bytes, streaming: bool, amz_date: str) -> str:
+        host = (lower.get("host") or ["localhost"])[0]
+        headers = HTTPHeaders()
+        for name, values in lower.items():
+            for value in values:
+                headers[name] = value
+        if streaming:
+            payload = b""
+        else:
+            payload = body
+            declared = (lower.get("x-amz-content-sha256") or [None])[0]
+            if declared not in (None, "UNSIGNED-PAYLOAD") and \
+                    declared != hashlib.sha256(body).hexdigest():
+                raise KvsError("InvalidSignatureException",
+                               "The provided 'x-amz-content-sha256' header does not match "
+                               "what was computed.")
+        request = AWSRequest(method=method, url=f"http://{host}{raw_path}",
+                             headers=headers, data=payload)
+        request.context["timestamp"] = amz_date
+        signer = _ReceivedRequestSigner(
+            Credentials(self.access_key, self.secret_key), self.region, signed)
+        canonical = signer.canonical_request(request)
+        string_to_sign = signer.string_to_sign(request, canonical)
+        return signer.signature(string_to_sign, request)
