@@ -68,7 +68,7 @@ async def handle(service: "Service", request: web.Request) -> web.StreamResponse
                 return _not_found(f"no fault {parts[1]}")
             return _json({"cleared": cleared})
         if parts == ["health"]:
-            return _json({"status": "ok", "url": service.base_url()})
+            return _json({"status": "ok", "url": service.base_url(), "ca_file": service.ca_file})
     except KvsError as exc:
         return _json({"message": exc.message}, status=400)
     return _not_found(f"no admin endpoint {method} {request.path}")

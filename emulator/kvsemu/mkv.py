@@ -561,3 +561,70 @@ def iter_cluster_blocks(cluster: bytes):
             yield parse_block(value, simple=True), full
         elif child_id == BLOCK_GROUP:
             yield parse_block_group(value), full
+
+
+def parse_session_header(header: bytes) -> Tuple[int, Dict[int, TrackInfo]]:
+    """(TimecodeScale ns, tracks) of a stored session header (EBML..Tracks)."""
+    parser = MkvStreamParser()
+    events = parser.feed(header + make_cluster(0, b""))
+    for event in events:
+        if isinstance(event, HeaderDone):
+            return event.timecode_scale_ns, event.tracks
+    raise MkvError("incomplete session header")
+
+
+def header_tracks_bytes(header: bytes) -> bytes:
+    """The raw Tracks element of a session header (to compare sessions' tracks)."""
+    pos = 0
+    while pos < len(header):
+        got = ebml.read_header(header, pos)
+        if got is None:
+            break
+        element_id, size, header_len = got
+        if element_id == SEGMENT:
+            pos += header_len
+            continue
+        if size == UNKNOWN_SIZE:
+            break
+        if element_id == TRACKS:
+            return header[pos:pos + header_len + size]
+        pos += header_len + size
+    return b""
+
+
+VIDEO_CODECS = {"V_MPEG4/ISO/AVC": "h264", "V_MPEG/ISO/AVC": "h264",
+                "V_MPEGH/ISO/HEVC": "h265", "V_MPEG/ISO/HEVC": "h265"}
+"""KVS accepts both AVC and HEVC spellings (kvs-spec.md section 1)."""
+STANDARD_VIDEO_IDS = {"h264": "V_MPEG4/ISO/AVC", "h265": "V_MPEGH/ISO/HEVC"}
+
+
+def build_header(timecode_scale_ns: int, tracks: List[TrackInfo]) -> bytes:
+    """A clean session header (standard CodecIDs) for remuxing with GStreamer."""
+    import struct
+    ebml_header = ebml.element(EBML_HEADER,
+                               ebml.uint_element(0x4286, 1) + ebml.uint_element(0x42F7, 1) +
+                               ebml.uint_element(0x42F2, 4) + ebml.uint_element(0x42F3, 8) +
+                               ebml.string_element(DOC_TYPE, "matroska") +
+                               ebml.uint_element(0x4287, 2) + ebml.uint_element(0x4285, 2))
+    info = ebml.element(INFO, ebml.uint_element(TIMECODE_SCALE, timecode_scale_ns))
+    entries = b""
+    for track in tracks:
+        codec_id = track.codec_id
+        if codec_id in VIDEO_CODECS:
+            codec_id = STANDARD_VIDEO_IDS[VIDEO_CODECS[codec_id]]
+        body = ebml.uint_element(TRACK_NUMBER, track.number) + \
+            ebml.uint_element(TRACK_UID, track.number) + \
+            ebml.uint_element(TRACK_TYPE, track.track_type) + \
+            ebml.string_element(CODEC_ID, codec_id)
+        if track.track_type == 1 and track.width and track.height:
+            body += ebml.element(VIDEO, ebml.uint_element(PIXEL_WIDTH, track.width) +
+                                 ebml.uint_element(PIXEL_HEIGHT, track.height))
+        if track.track_type == 2:
+            body += ebml.element(AUDIO, ebml.element(SAMPLING_FREQUENCY,
+                                                     struct.pack(">d", track.sampling_frequency))
+                                 + ebml.uint_element(CHANNELS, track.channels or 1))
+        if track.codec_private:
+            body += ebml.element(CODEC_PRIVATE, track.codec_private)
+        entries += ebml.element(TRACK_ENTRY, body)
+    segment = ebml.encode_id(SEGMENT) + ebml.encode_size(UNKNOWN_SIZE)
+    return ebml_header + segment + info + ebml.element(TRACKS, entries)

@@ -22,6 +22,7 @@ from .archived import CHUNK_CONTENT_TYPE, ArchivedMedia
 from .control import ControlPlane, find_stream
 from .errors import KvsError, new_request_id
 from .faults import Faults
+from .media import Media
 from .model import Models, split_arn
 from .putmedia import Limits, PutMediaSession, parse_headers
 from .sigv4 import SigV4Verifier
@@ -68,7 +69,13 @@ class Service:
                                       max_skew_s=config.max_clock_skew_s)
         self.control = ControlPlane(self.store, config.region, self.base_url)
         self.archived = ArchivedMedia(self.store, config.region)
-        self.extra_handlers: Dict[str, Any] = {}
+        self.media = Media(self.store, config.region, config.getmedia_idle_s)
+        self.extra_handlers: Dict[str, Any] = {
+            "GetMedia": self.media.get_media,
+            "GetClip": self.media.get_clip,
+            "GetImages": self.media.get_images,
+        }
+        self.ca_file: Optional[str] = None
         self.refusal_hook = None
 
     def base_url(self) -> str:
@@ -92,6 +99,12 @@ class Service:
             log.info("%s %s -> %d %s: %s", request.method, request.path, exc.status,
                      exc.error_type, exc.message)
             return exc.response(request_id)
+        except (asyncio.CancelledError, ConnectionResetError):
+            raise
+        except Exception:  # a kvslocal bug: answer as AWS's InternalFailure and log it
+            log.exception("%s %s failed", request.method, request.path)
+            return KvsError("InternalFailure", "kvslocal internal error", status=500) \
+                .response(request_id)
 
     def _stream_name(self, params: Dict[str, Any]) -> Optional[str]:
         if params.get("StreamName"):

@@ -175,14 +175,18 @@ class KvsLocal:
 
     # -- clients --------------------------------------------------------------
 
-    def boto_client(self, service: str = "kinesisvideo", **kwargs: Any):
+    def boto_client(self, service: str = "kinesisvideo", parameter_validation: bool = True,
+                    **kwargs: Any):
         """A botocore client for ``service`` (kinesisvideo, kinesis-video-media,
-        kinesis-video-archived-media) pointed at kvslocal."""
+        kinesis-video-archived-media) pointed at kvslocal.  With
+        ``parameter_validation=False`` botocore sends invalid input unchecked, so
+        tests can see kvslocal's own validation."""
         import botocore.config
         import botocore.session
         session = botocore.session.get_session()
         config = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"},
-                                        read_timeout=60)
+                                        read_timeout=60,
+                                        parameter_validation=parameter_validation)
         verify: Any = self.ca_file() if self.url.startswith("https") else None
         return session.create_client(service, region_name=self.region, endpoint_url=self.url,
                                      aws_access_key_id=self.access_key,
