@@ -120,19 +120,18 @@ async def serve(args: argparse.Namespace) -> None:
     await site.start()
     server = site._server  # the asyncio Server, for the bound port
     service.port = server.sockets[0].getsockname()[1]
-    state = {"site": site}
+    listener = {"server": server}
 
     async def refuse(seconds: float) -> None:
-        """Closes the listener for ``seconds`` (refuse_connections fault, stream "*")."""
-        await state["site"].stop()
+        """Stops listening for ``seconds`` (refuse_connections fault with stream "*"):
+        new connections are refused, open ones go on."""
+        listener["server"].close()
         log.info("refusing connections for %.1f s", seconds)
 
         async def reopen() -> None:
             await asyncio.sleep(seconds)
-            new_site = web.TCPSite(runner, config.host, service.port, ssl_context=ssl_context,
-                                   shutdown_timeout=0.5, reuse_address=True)
-            await new_site.start()
-            state["site"] = new_site
+            listener["server"] = await asyncio.get_running_loop().create_server(
+                runner.server, config.host, service.port, ssl=ssl_context, reuse_address=True)
             log.info("accepting connections again")
         asyncio.ensure_future(reopen())
     service.refusal_hook = refuse
@@ -148,6 +147,7 @@ async def serve(args: argparse.Namespace) -> None:
              ", discard mode" if config.discard else "")
     await stop.wait()
     log.info("stopping")
+    listener["server"].close()
     await runner.cleanup()
 
 

@@ -85,6 +85,7 @@ class MkvError(ValueError):
     def __init__(self, message: str, error_id: int = 4006):
         super().__init__(message)
         self.error_id = error_id
+        self.events: list = []
 
 
 @dataclass
@@ -311,7 +312,12 @@ class MkvStreamParser:
             while self._step(events):
                 pass
         except EbmlError as exc:
-            raise MkvError(str(exc)) from exc
+            error = MkvError(str(exc))
+            error.events = events
+            raise error from exc
+        except MkvError as exc:
+            exc.events = events     # what was complete before the bad bytes
+            raise
         self._compact()
         return events
 

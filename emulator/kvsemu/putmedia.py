@@ -266,6 +266,7 @@ class PutMediaSession:
             events = self.parser.feed(chunk)
         except mkv.MkvError as exc:
             log.info("stream %s session %d: %s", self.data.stream.name, self.session, exc)
+            self._on_events(exc.events)
             self._error(exc.error_id, str(exc))
         self._on_events(events)
         if self.parser.pending_cluster_bytes() > self.limits.max_fragment_bytes:

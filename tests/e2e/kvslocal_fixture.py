@@ -184,7 +184,7 @@ class KvsLocal:
         import botocore.config
         import botocore.session
         session = botocore.session.get_session()
-        config = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"},
+        config = botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"},
                                         read_timeout=60,
                                         parameter_validation=parameter_validation)
         verify: Any = self.ca_file() if self.url.startswith("https") else None

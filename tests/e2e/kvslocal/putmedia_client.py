@@ -86,6 +86,7 @@ class PutMediaClient:
         self._body_done = False
         self.raw_body = b""
         self.send_failed = False
+        self.reset_seen = False
 
     async def open(self) -> "PutMediaClient":
         context = None
@@ -199,6 +200,9 @@ class PutMediaClient:
             while b"\n" not in self._pending:
                 try:
                     more = await self._read_more()
+                except ConnectionResetError:
+                    self.reset_seen = True
+                    more = False
                 except (asyncio.IncompleteReadError, ConnectionError):
                     more = False
                 if not more:
