@@ -142,8 +142,14 @@ LoopbackServer::~LoopbackServer() {
   ::shutdown(listen_fd_, SHUT_RDWR);
   accept_thread_.join();
   ::close(listen_fd_);
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (std::thread& t : workers_) t.join();
+  std::vector<std::thread> workers;
+  {
+    // Wake handlers blocked on idle keep-alive connections.
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
+    workers.swap(workers_);
+  }
+  for (std::thread& t : workers) t.join();
 }
 
 void LoopbackServer::AcceptLoop() {
@@ -154,9 +160,14 @@ void LoopbackServer::AcceptLoop() {
     if (fd < 0) break;
     ++connections_;
     std::lock_guard<std::mutex> lock(mutex_);
+    open_fds_.push_back(fd);
     workers_.emplace_back([this, fd] {
-      ServerConnection connection(fd);
-      handler_(connection);
+      {
+        ServerConnection connection(fd);
+        handler_(connection);
+        std::lock_guard<std::mutex> lock(mutex_);
+        open_fds_.erase(std::find(open_fds_.begin(), open_fds_.end(), fd));
+      }
     });
   }
 }

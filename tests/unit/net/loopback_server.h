@@ -83,8 +83,9 @@ class LoopbackServer {
   std::atomic<bool> stopping_{false};
   std::atomic<int> connections_{0};
   std::thread accept_thread_;
-  std::mutex mutex_;
+  std::mutex mutex_;  // Guards workers_ and open_fds_.
   std::vector<std::thread> workers_;
+  std::vector<int> open_fds_;
 };
 
 }  // namespace kvs_test

@@ -1,0 +1,413 @@
+#include "kvscore/net/uploader.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <utility>
+
+#include "kvscore/base/log.h"
+#include "kvscore/net/network_thread.h"
+
+namespace kvs {
+namespace {
+
+// ERROR ACK ids that will not succeed if the same fragment is sent again
+// (upstream-kvssink.md B.3, "Not retried"); everything else is retried.
+bool IsNonRetriableAck(int error_id) {
+  return (error_id >= 4001 && error_id <= 4002) ||
+         (error_id >= 4004 && error_id <= 4012) ||
+         (error_id >= 4500 && error_id <= 4507);
+}
+
+bool IsRetriable(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kConnectFailed:
+    case StatusCode::kNetworkError:
+    case StatusCode::kTimeout:
+    case StatusCode::kThrottled:
+    case StatusCode::kServiceUnavailable:
+    case StatusCode::kTlsFailed:
+    case StatusCode::kMalformedResponse:
+      return true;
+    case StatusCode::kAckError:
+      return !IsNonRetriableAck(status.kvs_error_id());
+    default:
+      return false;
+  }
+}
+
+Status AckStatus(const FragmentAck& ack) {
+  Status status(StatusCode::kAckError,
+                "PutMedia ERROR ACK for fragment timecode " +
+                    std::to_string(ack.fragment_timecode));
+  status.set_kvs_error_id(ack.error_id);
+  return status;
+}
+
+}  // namespace
+
+const char* UploadStateName(UploadState state) {
+  switch (state) {
+    case UploadState::kIdle:
+      return "idle";
+    case UploadState::kConnecting:
+      return "connecting";
+    case UploadState::kStreaming:
+      return "streaming";
+    case UploadState::kReconnecting:
+      return "reconnecting";
+    case UploadState::kDraining:
+      return "draining";
+    case UploadState::kStopped:
+      return "stopped";
+  }
+  return "unknown";
+}
+
+Uploader::Uploader(std::shared_ptr<NetworkThread> thread, ContentStore* store,
+                   UploaderConfig config, CredentialFetch credentials,
+                   const Clock& clock, Listener* listener)
+    : thread_(std::move(thread)),
+      store_(store),
+      config_(std::move(config)),
+      fetch_credentials_(std::move(credentials)),
+      clock_(clock),
+      listener_(listener),
+      random_(static_cast<uint64_t>(clock.MonotonicNs())) {}
+
+Uploader::~Uploader() { Stop(); }
+
+void Uploader::RunOnThread(std::function<void()> fn) {
+  std::weak_ptr<Uploader> weak = weak_from_this();
+  thread_->Post([weak, fn = std::move(fn)] {
+    std::shared_ptr<Uploader> self = weak.lock();
+    if (self && !self->stopped_) fn();
+  });
+}
+
+void Uploader::Start() {
+  std::weak_ptr<Uploader> weak = weak_from_this();
+  std::shared_ptr<NetworkThread> thread = thread_;
+  store_->SetDataListener([weak, thread] {
+    thread->Post([weak] {
+      std::shared_ptr<Uploader> self = weak.lock();
+      if (self && !self->stopped_) self->WakeSession();
+    });
+  });
+  RunOnThread([this] {
+    SetState(UploadState::kConnecting, "describing stream");
+    FetchCredentialsThen(false, [this] { Describe(); });
+  });
+}
+
+void Uploader::Drain(int64_t timeout_ms) {
+  RunOnThread([this, timeout_ms] {
+    draining_ = true;
+    if (fatal_) return FinishDrain(fatal_status_);
+    SetState(UploadState::kDraining, "end of stream");
+    std::weak_ptr<Uploader> weak = weak_from_this();
+    drain_timer_ = thread_->AddTimer(timeout_ms, [weak, timeout_ms] {
+      std::shared_ptr<Uploader> self = weak.lock();
+      if (!self || self->stopped_) return;
+      self->drain_timer_ = 0;
+      self->FinishDrain(
+          Status(StatusCode::kTimeout,
+                 "stop-stream-timeout (" + std::to_string(timeout_ms) +
+                     " ms) expired before the last fragment was acknowledged"));
+    });
+    if (!session_ && store_->Drained()) return FinishDrain(Status::Ok());
+    WakeSession();  // The session ends its body once all is acknowledged.
+  });
+}
+
+void Uploader::Stop() {
+  store_->SetDataListener(nullptr);
+  thread_->RunSync([this] {
+    stopped_ = true;
+    thread_->CancelTimer(retry_timer_);
+    thread_->CancelTimer(drain_timer_);
+    retry_timer_ = drain_timer_ = 0;
+    call_.reset();
+    session_.reset();
+    state_ = UploadState::kStopped;
+  });
+}
+
+void Uploader::SetState(UploadState state, const std::string& reason) {
+  if (state_ == state) return;
+  state_ = state;
+  KVS_LOG_INFO("stream %s: %s (%s)", config_.stream_name.c_str(),
+               UploadStateName(state), reason.c_str());
+  listener_->OnStateChanged(state, reason);
+}
+
+void Uploader::FetchCredentialsThen(bool force, std::function<void()> next) {
+  std::weak_ptr<Uploader> weak = weak_from_this();
+  std::shared_ptr<NetworkThread> thread = thread_;
+  fetch_credentials_(force, [weak, thread, next](Result<Credentials> result) {
+    thread->Post([weak, next, result] {
+      std::shared_ptr<Uploader> self = weak.lock();
+      if (!self || self->stopped_) return;
+      if (!result.ok()) return self->Fail(result.status());
+      self->credentials_ = result.value();
+      next();
+    });
+  });
+}
+
+ControlPlaneTarget Uploader::Target() const {
+  ControlPlaneTarget target;
+  target.thread = thread_.get();
+  target.endpoint_url = config_.control_plane_url;
+  target.api = config_.api;
+  target.credentials = credentials_;
+  target.signing_time_ns = clock_.RealtimeNs();
+  return target;
+}
+
+void Uploader::Describe() {
+  auto call = DescribeStream(
+      Target(), config_.stream_name, [this](Result<StreamDescription> d) {
+        if (!d.ok()) {
+          if (d.status().code() == StatusCode::kResourceNotFound &&
+              config_.allow_create_stream) {
+            return Create();
+          }
+          return HandleControlPlaneError(d.status(), [this] { Describe(); });
+        }
+        auth_failures_ = 0;
+        if (d->status == "DELETING") {
+          return Fail(Status(StatusCode::kStreamNotActive,
+                             "stream " + config_.stream_name +
+                                 " is being deleted; wait and restart, or "
+                                 "use another stream-name"));
+        }
+        if (d->status != "ACTIVE") {  // CREATING or UPDATING: ask again.
+          Status wait(StatusCode::kStreamNotActive,
+                      "stream " + config_.stream_name + " is " + d->status);
+          return HandleControlPlaneError(wait, [this] { Describe(); });
+        }
+        attempts_ = 0;
+        stream_arn_ = d->stream_arn;
+        if (!config_.tags.empty()) return Tag();
+        GetEndpoint();
+      });
+  if (!call.ok()) return Fail(call.status());
+  call_ = std::move(call).value();
+}
+
+void Uploader::Create() {
+  CreateStreamParams params = config_.create;
+  params.stream_name = config_.stream_name;
+  auto call = CreateStream(Target(), params, [this](Result<std::string> arn) {
+    if (!arn.ok()) {
+      if (arn.status().aws_error_type() == "ResourceInUseException") {
+        return Describe();  // Someone else created it meanwhile.
+      }
+      return HandleControlPlaneError(arn.status(), [this] { Create(); });
+    }
+    KVS_LOG_INFO("created stream %s", arn->c_str());
+    attempts_ = 0;
+    Describe();  // Waits for ACTIVE, then tags and endpoint.
+  });
+  if (!call.ok()) return Fail(call.status());
+  call_ = std::move(call).value();
+}
+
+void Uploader::Tag() {
+  auto call = TagStream(Target(), stream_arn_, config_.stream_name,
+                        config_.tags, [this](Result<bool> ok) {
+                          if (!ok.ok()) {
+                            return HandleControlPlaneError(ok.status(),
+                                                           [this] { Tag(); });
+                          }
+                          attempts_ = 0;
+                          GetEndpoint();
+                        });
+  if (!call.ok()) return Fail(call.status());
+  call_ = std::move(call).value();
+}
+
+void Uploader::GetEndpoint() {
+  auto call =
+      GetDataEndpoint(Target(), config_.stream_name, "PUT_MEDIA",
+                      [this](Result<std::string> endpoint) {
+                        if (!endpoint.ok()) {
+                          return HandleControlPlaneError(
+                              endpoint.status(), [this] { GetEndpoint(); });
+                        }
+                        attempts_ = 0;
+                        data_endpoint_ = *endpoint;
+                        stream_ready_ = true;
+                        OpenSession();
+                      });
+  if (!call.ok()) return Fail(call.status());
+  call_ = std::move(call).value();
+}
+
+void Uploader::OpenSession() {
+  call_.reset();
+  if (data_endpoint_.empty()) return GetEndpoint();
+  PutMediaParams params;
+  params.data_endpoint = data_endpoint_;
+  params.stream_name = config_.stream_name;
+  params.absolute_timecodes = config_.absolute_timecodes;
+  params.acks_required = config_.acks_required;
+  params.producer_start_ms = config_.producer_start_ms
+                                 ? config_.producer_start_ms()
+                                 : clock_.RealtimeNs() / kNsPerMs;
+  params.api = config_.api;
+  ++session_generation_;
+  PutMediaSession::Delegate* delegate = this;
+  session_ = std::make_unique<PutMediaSession>(thread_.get(), store_,
+                                               std::move(params), delegate);
+  Status started = session_->Start(credentials_, clock_.RealtimeNs());
+  if (!started.ok()) {
+    session_.reset();
+    Fail(started);
+  }
+}
+
+void Uploader::WakeSession() {
+  if (session_) session_->Wake();
+}
+
+void Uploader::OnResponseStarted(long http_status) {
+  if (http_status != 200) return;
+  auth_failures_ = 0;
+  SetState(draining_ ? UploadState::kDraining : UploadState::kStreaming,
+           "PutMedia accepted");
+}
+
+void Uploader::OnAck(const FragmentAck& ack, int64_t fragment_index) {
+  FragmentInfo info;
+  bool known = fragment_index >= 0 &&
+               store_->Info(static_cast<uint64_t>(fragment_index), &info);
+  if (known) {
+    uint64_t index = static_cast<uint64_t>(fragment_index);
+    if (ack.type == AckEventType::kBuffering) {
+      store_->Acknowledge(index, AckLevel::kBuffering);
+      attempts_ = 0;
+    } else if (ack.type == AckEventType::kReceived) {
+      store_->Acknowledge(index, AckLevel::kReceived);
+    } else if (ack.type == AckEventType::kPersisted) {
+      store_->Acknowledge(index, AckLevel::kPersisted);
+    }
+  }
+  listener_->OnAck(ack, known ? &info : nullptr);
+  if (ack.type == AckEventType::kError) {
+    Status status = AckStatus(ack);
+    if (known && IsNonRetriableAck(ack.error_id)) {
+      store_->Skip(info.index, &info);
+      listener_->OnFragmentSkipped(info, status);
+    }
+    // KVS ends the request after an ERROR; don't wait for it to notice.
+    uint64_t generation = session_generation_;
+    RunOnThread([this, generation, status] {
+      if (generation != session_generation_ || !session_) return;
+      session_.reset();
+      HandleSessionError(status);
+    });
+    return;
+  }
+  WakeSession();  // A freed fragment may let the body end.
+}
+
+void Uploader::OnSessionEnded(SessionEnd end, const Status& status) {
+  session_.reset();  // Releases its cursor before any new session opens.
+  switch (end) {
+    case SessionEnd::kCompleted:
+      FinishDrain(Status::Ok());
+      SetState(UploadState::kStopped, "all fragments acknowledged");
+      return;
+    case SessionEnd::kHeaderChange:
+      OpenSession();
+      return;
+    case SessionEnd::kFailed:
+      HandleSessionError(status);
+      return;
+  }
+}
+
+void Uploader::HandleSessionError(const Status& status) {
+  KVS_LOG_WARNING("stream %s: PutMedia: %s", config_.stream_name.c_str(),
+                  status.ToString().c_str());
+  if (status.code() == StatusCode::kNotAuthorized) {
+    if (++auth_failures_ > 1) return Fail(status);
+    return FetchCredentialsThen(true, [this] { OpenSession(); });
+  }
+  if (status.code() == StatusCode::kResourceNotFound ||
+      status.code() == StatusCode::kInvalidEndpoint ||
+      status.code() == StatusCode::kStreamNotActive) {
+    data_endpoint_.clear();  // The cached endpoint is no longer trusted.
+    return ScheduleRetry(status, [this] { Describe(); });
+  }
+  bool non_retriable_ack = status.code() == StatusCode::kAckError &&
+                           IsNonRetriableAck(status.kvs_error_id());
+  if (non_retriable_ack) return OpenSession();  // The fragment was skipped.
+  if (!IsRetriable(status) || !config_.restart_on_error) return Fail(status);
+  ScheduleRetry(status, [this] { OpenSession(); });
+}
+
+void Uploader::HandleControlPlaneError(const Status& status,
+                                       std::function<void()> retry) {
+  if (status.code() == StatusCode::kNotAuthorized) {
+    if (++auth_failures_ > 1) return Fail(status);
+    return FetchCredentialsThen(true, std::move(retry));
+  }
+  bool waiting = status.code() == StatusCode::kStreamNotActive;
+  if (!IsRetriable(status) && !waiting) return Fail(status);
+  if (attempts_ + 1 >= config_.max_control_plane_attempts && !waiting) {
+    Status last = status;
+    return Fail(Status(status.code(), status.message() + " (gave up after " +
+                                          std::to_string(attempts_ + 1) +
+                                          " attempts)")
+                    .set_http_status(last.http_status())
+                    .set_aws_error_type(last.aws_error_type()));
+  }
+  ScheduleRetry(status, std::move(retry));
+}
+
+void Uploader::ScheduleRetry(const Status& status,
+                             std::function<void()> retry) {
+  call_.reset();
+  int shift = std::min(attempts_, 20);
+  int64_t ceiling =
+      std::min(config_.backoff_cap_ms, config_.backoff_base_ms << shift);
+  int64_t delay = std::uniform_int_distribution<int64_t>(0, ceiling)(random_);
+  ++attempts_;
+  SetState(UploadState::kReconnecting, status.ToString());
+  listener_->OnRetry(status, delay);
+  std::weak_ptr<Uploader> weak = weak_from_this();
+  retry_timer_ = thread_->AddTimer(delay, [weak, retry] {
+    std::shared_ptr<Uploader> self = weak.lock();
+    if (!self || self->stopped_) return;
+    self->retry_timer_ = 0;
+    retry();
+  });
+}
+
+void Uploader::Fail(const Status& status) {
+  if (fatal_) return;
+  fatal_ = true;
+  fatal_status_ = status;
+  thread_->CancelTimer(retry_timer_);
+  retry_timer_ = 0;
+  call_.reset();
+  session_.reset();
+  KVS_LOG_ERROR("stream %s: %s", config_.stream_name.c_str(),
+                status.ToString().c_str());
+  SetState(UploadState::kStopped, status.ToString());
+  listener_->OnFatalError(status);
+  if (draining_) FinishDrain(status);
+}
+
+void Uploader::FinishDrain(const Status& status) {
+  if (!draining_) return;
+  draining_ = false;
+  thread_->CancelTimer(drain_timer_);
+  drain_timer_ = 0;
+  if (!status.ok()) session_.reset();
+  listener_->OnDrained(status);
+}
+
+}  // namespace kvs

@@ -1,0 +1,178 @@
+// kvscore/net/uploader.h: the upload engine of one stream.
+//
+// Runs the producer's side of KVS on the network thread, in the background
+// (state changes never wait for it; frames are buffered in the store
+// meanwhile). The flow follows AWS's producer (upstream-kvssink.md B.1,
+// upstream-wire-capture.md section 4; DESIGN.md "Wire behaviour"):
+//
+//   DescribeStream -> [CreateStream if missing and allowed] -> [TagStream if
+//   tags] -> GetDataEndpoint(PUT_MEDIA) -> PutMedia session -> ...
+//
+// Control-plane results are cached: a reconnect reuses the endpoint until a
+// call fails with InvalidEndpoint or not-found.
+//
+// Errors are classified (see ClassifyError in uploader.cc):
+//   - retriable (connect/transport failures, timeouts, throttling, 5xx, a
+//     PutMedia response that ended early, retriable ERROR ACKs 4000, 4003,
+//     5000, 5001 and unknown ids): retried after exponential backoff with
+//     full jitter (base 100 ms, doubling, capped at 10 s). A control-plane
+//     call gives up after `max_control_plane_attempts`; a PutMedia session
+//     (once the stream is set up) retries without limit while
+//     `restart_on_error` is true.
+//   - not authorized: credentials are fetched again and the call retried
+//     once; a second rejection is fatal.
+//   - not found: CreateStream when allowed, else fatal.
+//   - non-retriable ERROR ACKs (4001, 4002, 4004-4011, 4500-4507): the
+//     fragment is skipped (never resent), reported, and streaming goes on.
+//   - anything else (e.g. InvalidArgument): fatal.
+// A fatal error stops the engine and is reported once through
+// Listener::OnFatalError.
+//
+// Threads: every method may be called from any thread; listener callbacks
+// run on the network thread. Create with std::make_shared.
+#ifndef KVSCORE_NET_UPLOADER_H_
+#define KVSCORE_NET_UPLOADER_H_
+
+#include <glib.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "kvscore/auth/credentials.h"
+#include "kvscore/base/clock.h"
+#include "kvscore/base/status.h"
+#include "kvscore/net/ack_parser.h"
+#include "kvscore/net/control_plane.h"
+#include "kvscore/net/put_media_session.h"
+#include "kvscore/store/content_store.h"
+
+namespace kvs {
+
+class NetworkThread;
+
+// The engine's externally visible state (element message
+// kvssink-stream-state uses these names).
+enum class UploadState {
+  kIdle,          // Not started.
+  kConnecting,    // Control plane or first PutMedia connection.
+  kStreaming,     // A PutMedia session answered 200.
+  kReconnecting,  // Waiting to retry after a failure.
+  kDraining,      // Finish requested; waiting for the last ACK.
+  kStopped,       // Finished, stopped or failed.
+};
+const char* UploadStateName(UploadState state);
+
+// Asks for credentials; `done` may run on any thread, now or later.
+using CredentialFetch = std::function<void(
+    bool force_refresh, std::function<void(Result<Credentials>)> done)>;
+
+struct UploaderConfig {
+  std::string stream_name;
+  std::string control_plane_url;  // Endpoint for the control plane.
+  ApiContext api;
+  bool allow_create_stream = true;
+  CreateStreamParams create;                // Used when the stream is missing.
+  std::map<std::string, std::string> tags;  // TagStream when non-empty.
+  bool absolute_timecodes = true;
+  bool acks_required = true;
+  bool restart_on_error = true;
+  int max_control_plane_attempts = 5;
+  int64_t backoff_base_ms = 100;
+  int64_t backoff_cap_ms = 10000;
+  // Producer start timestamp (ms since the epoch) for a new session;
+  // default: now.
+  std::function<int64_t()> producer_start_ms;
+};
+
+class Uploader : public std::enable_shared_from_this<Uploader>,
+                 private PutMediaSession::Delegate {
+ public:
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    virtual void OnStateChanged(UploadState state, const std::string& reason) {}
+    // Every ACK, with the fragment's info when it is known.
+    virtual void OnAck(const FragmentAck& ack, const FragmentInfo* info) {}
+    // A fragment was rejected with a non-retriable ERROR ACK and skipped.
+    virtual void OnFragmentSkipped(const FragmentInfo& info,
+                                   const Status& status) {}
+    // A retriable failure; the engine will retry.
+    virtual void OnRetry(const Status& status, int64_t delay_ms) {}
+    // Streaming cannot continue. Called at most once.
+    virtual void OnFatalError(const Status& status) = 0;
+    // Drain() finished: OK when everything was acknowledged, kTimeout when
+    // the bound expired, or the fatal error that ended streaming.
+    virtual void OnDrained(const Status& status) = 0;
+  };
+
+  Uploader(std::shared_ptr<NetworkThread> thread, ContentStore* store,
+           UploaderConfig config, CredentialFetch credentials,
+           const Clock& clock, Listener* listener);
+  ~Uploader() override;
+
+  // Starts the control-plane flow in the background.
+  void Start();
+  // After ContentStore::Finish(): ends the body once the last fragment is
+  // acknowledged, or after `timeout_ms`; then Listener::OnDrained.
+  void Drain(int64_t timeout_ms);
+  // Stops everything now. When it returns, no callback will run again.
+  void Stop();
+
+  UploadState state() const { return state_; }
+
+ private:
+  void OnAck(const FragmentAck& ack, int64_t fragment_index) override;
+  void OnResponseStarted(long http_status) override;
+  void OnSessionEnded(SessionEnd end, const Status& status) override;
+
+  void SetState(UploadState state, const std::string& reason);
+  void FetchCredentialsThen(bool force, std::function<void()> next);
+  ControlPlaneTarget Target() const;
+  void Describe();
+  void Create();
+  void Tag();
+  void GetEndpoint();
+  void OpenSession();
+  void HandleControlPlaneError(const Status& status,
+                               std::function<void()> retry);
+  void HandleSessionError(const Status& status);
+  void ScheduleRetry(const Status& status, std::function<void()> retry);
+  void Fail(const Status& status);
+  void FinishDrain(const Status& status);
+  void WakeSession();
+  void RunOnThread(std::function<void()> fn);
+
+  std::shared_ptr<NetworkThread> thread_;
+  ContentStore* store_;
+  UploaderConfig config_;
+  CredentialFetch fetch_credentials_;
+  const Clock& clock_;
+  Listener* listener_;
+
+  // Network thread only, below.
+  UploadState state_ = UploadState::kIdle;
+  Credentials credentials_;
+  std::string stream_arn_;
+  std::string data_endpoint_;  // Cached until a call fails.
+  bool stream_ready_ = false;  // Describe/Create/Tag succeeded once.
+  std::unique_ptr<HttpCall> call_;
+  std::unique_ptr<PutMediaSession> session_;
+  int attempts_ = 0;       // Consecutive failures of the current step.
+  int auth_failures_ = 0;  // Consecutive not-authorized answers.
+  guint retry_timer_ = 0;
+  guint drain_timer_ = 0;
+  bool draining_ = false;
+  bool stopped_ = false;
+  bool fatal_ = false;
+  Status fatal_status_;
+  uint64_t session_generation_ = 0;  // Bumped per PutMedia session.
+  std::mt19937_64 random_;
+};
+
+}  // namespace kvs
+
+#endif  // KVSCORE_NET_UPLOADER_H_

@@ -1,0 +1,373 @@
+#include "kvscore/net/uploader.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kvscore/net/network_thread.h"
+#include "tests/unit/net/loopback_server.h"
+
+namespace kvs {
+namespace {
+
+using kvs_test::LoopbackServer;
+using kvs_test::RequestHead;
+using kvs_test::ServerConnection;
+
+constexpr auto kHangGuard = std::chrono::seconds(30);
+
+// A scripted KVS. Fragments are marked in the body as "<F:timecode>" and the
+// end of the last one as "<END>"; a fragment is acknowledged when the next
+// marker arrives, as KVS acks on the next Cluster or the end-of-fragment tag.
+struct FakeKvsScript {
+  int describe_status = 200;
+  std::string describe_error_type;
+  bool ack = true;
+  int64_t drop_first_connection_after_bytes = -1;
+  int64_t error_ack_timecode = -1;
+  int error_ack_id = 0;
+};
+
+class FakeKvs {
+ public:
+  explicit FakeKvs(FakeKvsScript script)
+      : script_(script), server_([this](ServerConnection& c) { Serve(c); }) {}
+
+  std::string url() const { return server_.url(); }
+
+  std::vector<std::string> requests() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return requests_;
+  }
+  std::vector<std::string> bodies() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return bodies_;
+  }
+  RequestHead put_media_head() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return put_media_head_;
+  }
+
+ private:
+  void Serve(ServerConnection& c) {
+    RequestHead head;
+    while (c.ReadHead(&head)) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        requests_.push_back(head.target);
+      }
+      if (head.target == "/putMedia") return PutMedia(c, head);
+      std::string body;
+      c.ReadBody(std::stoul(head.Header("content-length")), &body);
+      if (head.target == "/describeStream") {
+        if (script_.describe_status != 200) {
+          c.Respond(script_.describe_status,
+                    "{\"message\":\"scripted failure\"}",
+                    {"x-amzn-ErrorType: " + script_.describe_error_type});
+          continue;
+        }
+        c.Respond(200,
+                  "{\"StreamInfo\":{\"StreamName\":\"s\",\"StreamARN\":"
+                  "\"arn:aws:kinesisvideo:us-west-2:1:stream/s/1\","
+                  "\"Status\":\"ACTIVE\",\"DataRetentionInHours\":2}}");
+      } else if (head.target == "/getDataEndpoint") {
+        c.Respond(200, "{\"DataEndpoint\":\"" + url() + "\"}");
+      } else {
+        c.Respond(400, "{}");
+      }
+    }
+  }
+
+  void SendAcks(ServerConnection& c, int64_t timecode) {
+    if (timecode == script_.error_ack_timecode) {
+      c.WriteChunk("{\"EventType\":\"ERROR\",\"FragmentTimecode\":" +
+                   std::to_string(timecode) + ",\"ErrorId\":" +
+                   std::to_string(script_.error_ack_id) + "}\n");
+      return;
+    }
+    for (const char* type : {"BUFFERING", "RECEIVED", "PERSISTED"}) {
+      c.WriteChunk(std::string("{\"EventType\":\"") + type +
+                   "\",\"FragmentTimecode\":" + std::to_string(timecode) +
+                   ",\"FragmentNumber\":\"9" + std::to_string(timecode) +
+                   "\"}\n");
+    }
+  }
+
+  void PutMedia(ServerConnection& c, const RequestHead& head) {
+    int connection;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      put_media_head_ = head;
+      connection = static_cast<int>(bodies_.size());
+      bodies_.emplace_back();
+    }
+    c.Write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    std::string body, chunk;
+    bool ended = false;
+    int64_t open = -1;
+    size_t scanned = 0;
+    static const std::regex kMarker("<F:(\\d+)>|<END>");
+    while (c.ReadChunk(&chunk, &ended)) {
+      body += chunk;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        bodies_[connection] = body;
+      }
+      if (connection == 0 && script_.drop_first_connection_after_bytes >= 0 &&
+          static_cast<int64_t>(body.size()) >
+              script_.drop_first_connection_after_bytes) {
+        return c.Reset();
+      }
+      auto begin =
+          std::sregex_iterator(body.begin() + scanned, body.end(), kMarker);
+      for (auto it = begin; it != std::sregex_iterator(); ++it) {
+        scanned = body.size();
+        if (open >= 0 && script_.ack) SendAcks(c, open);
+        open = (*it)[1].matched ? std::stoll((*it)[1].str()) : -1;
+      }
+    }
+    if (open >= 0 && script_.ack) SendAcks(c, open);
+    if (ended) c.WriteChunk("");
+  }
+
+  FakeKvsScript script_;
+  std::mutex mutex_;
+  std::vector<std::string> requests_;
+  std::vector<std::string> bodies_;
+  RequestHead put_media_head_;
+  LoopbackServer server_;
+};
+
+// Records what the engine reports and lets the test wait for it.
+class RecordingListener : public Uploader::Listener {
+ public:
+  void OnAck(const FragmentAck& ack, const FragmentInfo* info) override {
+    Record([&] { acks.push_back(ack); });
+  }
+  void OnFragmentSkipped(const FragmentInfo& info,
+                         const Status& status) override {
+    Record([&] { skipped.push_back(info.timecode); });
+  }
+  void OnRetry(const Status& status, int64_t delay_ms) override {
+    Record([&] { ++retries; });
+  }
+  void OnFatalError(const Status& status) override {
+    Record([&] { fatal.push_back(status); });
+  }
+  void OnDrained(const Status& status) override {
+    Record([&] { drained.push_back(status); });
+  }
+
+  // Waits until `predicate` holds (under the lock); false on a hang.
+  bool WaitFor(const std::function<bool()>& predicate) {
+    std::unique_lock<std::mutex> lock(mutex);
+    return cond.wait_for(lock, kHangGuard, predicate);
+  }
+
+  std::mutex mutex;
+  std::condition_variable cond;
+  std::vector<FragmentAck> acks;
+  std::vector<int64_t> skipped;
+  std::vector<Status> fatal;
+  std::vector<Status> drained;
+  int retries = 0;
+
+ private:
+  void Record(const std::function<void()>& fn) {
+    std::lock_guard<std::mutex> lock(mutex);
+    fn();
+    cond.notify_all();
+  }
+};
+
+Piece Text(const std::string& s) {
+  return Piece::Copy(std::vector<uint8_t>(s.begin(), s.end()));
+}
+
+class UploaderTest : public ::testing::Test {
+ protected:
+  void Build(const std::string& control_url) {
+    thread_ = NetworkThread::Acquire();
+    store_.SetHeader(1, MakeBytes({'H', 'D', 'R'}));
+    UploaderConfig config;
+    config.stream_name = "s";
+    config.control_plane_url = control_url;
+    config.allow_create_stream = allow_create_;
+    config.backoff_base_ms = 1;
+    config.backoff_cap_ms = 5;
+    uploader_ = std::make_shared<Uploader>(
+        thread_, &store_, config,
+        [this](bool force, std::function<void(Result<Credentials>)> done) {
+          ++fetches_;
+          forced_ += force ? 1 : 0;
+          Credentials c;
+          c.access_key_id = "AKIDEXAMPLE";
+          c.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+          done(c);
+        },
+        SystemClock(), &listener_);
+  }
+  void TearDown() override {
+    if (uploader_) uploader_->Stop();
+  }
+  void AddFragment(int64_t timecode, const std::string& payload) {
+    ASSERT_TRUE(
+        store_
+            .BeginFragment(timecode,
+                           {Text("<F:" + std::to_string(timecode) + ">")}, 0)
+            .ok());
+    ASSERT_TRUE(store_.AppendFrame(Text("b"), Text(payload)).ok());
+  }
+  void FinishStream() {
+    store_.EndFragment({Text("<END>")});
+    store_.Finish();
+  }
+
+  std::shared_ptr<NetworkThread> thread_;
+  ContentStore store_{1 << 20, FreeRule::kOnPersisted};
+  RecordingListener listener_;
+  std::shared_ptr<Uploader> uploader_;
+  bool allow_create_ = true;
+  std::atomic<int> fetches_{0};
+  std::atomic<int> forced_{0};
+};
+
+TEST_F(UploaderTest, StreamsSignedPutMediaAndDrainsOnLastAck) {
+  FakeKvs kvs({});
+  Build(kvs.url());
+  uploader_->Start();
+  AddFragment(1000, "frame-a");  // Buffered while connecting.
+  AddFragment(2000, "frame-b");
+  FinishStream();
+  uploader_->Drain(20000);
+  ASSERT_TRUE(listener_.WaitFor([&] { return !listener_.drained.empty(); }));
+  EXPECT_TRUE(listener_.drained[0].ok()) << listener_.drained[0].ToString();
+  EXPECT_TRUE(listener_.fatal.empty());
+  EXPECT_TRUE(store_.Drained());
+  EXPECT_EQ(kvs.requests(),
+            (std::vector<std::string>{"/describeStream", "/getDataEndpoint",
+                                      "/putMedia"}));
+  EXPECT_EQ(kvs.bodies().at(0), "HDR<F:1000>bframe-a<F:2000>bframe-b<END>");
+  RequestHead head = kvs.put_media_head();
+  EXPECT_EQ(head.Header("x-amzn-stream-name"), "s");
+  EXPECT_EQ(head.Header("x-amzn-fragment-timecode-type"), "ABSOLUTE");
+  EXPECT_EQ(head.Header("x-amzn-fragment-acknowledgment-required"), "1");
+  EXPECT_EQ(head.Header("transfer-encoding"), "chunked");
+  EXPECT_TRUE(std::regex_match(head.Header("x-amzn-producer-start-timestamp"),
+                               std::regex("\\d{10}\\.\\d{3}")));
+  EXPECT_TRUE(std::regex_search(
+      head.Header("authorization"),
+      std::regex("^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/\\d{8}/us-west-2/"
+                 "kinesisvideo/aws4_request, SignedHeaders=host;[a-z;-]*"
+                 "x-amzn-stream-name[a-z;-]*, Signature=[0-9a-f]{64}$")));
+  std::lock_guard<std::mutex> lock(listener_.mutex);
+  ASSERT_EQ(listener_.acks.size(), 6u);
+  EXPECT_EQ(listener_.acks[2].type, AckEventType::kPersisted);
+  EXPECT_EQ(listener_.acks[5].fragment_timecode, 2000);
+}
+
+TEST_F(UploaderTest, MissingStreamWithoutCreateIsFatal) {
+  FakeKvsScript script;
+  script.describe_status = 404;
+  script.describe_error_type = "ResourceNotFoundException";
+  FakeKvs kvs(script);
+  allow_create_ = false;
+  Build(kvs.url());
+  uploader_->Start();
+  ASSERT_TRUE(listener_.WaitFor([&] { return !listener_.fatal.empty(); }));
+  EXPECT_EQ(listener_.fatal[0].code(), StatusCode::kResourceNotFound);
+  EXPECT_EQ(listener_.fatal[0].http_status(), 404);
+  EXPECT_EQ(listener_.fatal[0].aws_error_type(), "ResourceNotFoundException");
+  EXPECT_EQ(kvs.requests(), std::vector<std::string>{"/describeStream"});
+}
+
+TEST_F(UploaderTest, ForbiddenRefreshesCredentialsOnceThenFails) {
+  FakeKvsScript script;
+  script.describe_status = 403;
+  script.describe_error_type = "UnrecognizedClientException";
+  FakeKvs kvs(script);
+  Build(kvs.url());
+  uploader_->Start();
+  ASSERT_TRUE(listener_.WaitFor([&] { return !listener_.fatal.empty(); }));
+  EXPECT_EQ(listener_.fatal[0].code(), StatusCode::kNotAuthorized);
+  EXPECT_EQ(fetches_.load(), 2);
+  EXPECT_EQ(forced_.load(), 1);
+  EXPECT_EQ(kvs.requests().size(), 2u);
+}
+
+TEST_F(UploaderTest, RefusedConnectionFailsAfterBoundedRetries) {
+  Build("http://127.0.0.1:" + std::to_string(LoopbackServer::ClosedPort()));
+  uploader_->Start();
+  uploader_->Drain(60000);
+  ASSERT_TRUE(listener_.WaitFor([&] { return !listener_.drained.empty(); }));
+  ASSERT_EQ(listener_.fatal.size(), 1u);
+  EXPECT_EQ(listener_.fatal[0].code(), StatusCode::kConnectFailed);
+  EXPECT_NE(listener_.fatal[0].message().find("gave up after 5 attempts"),
+            std::string::npos);
+  EXPECT_EQ(listener_.retries, 4);
+  EXPECT_EQ(listener_.drained[0].code(), StatusCode::kConnectFailed);
+}
+
+TEST_F(UploaderTest, DroppedConnectionReplaysUnacknowledgedFragments) {
+  FakeKvsScript script;
+  script.drop_first_connection_after_bytes = 20;  // Inside fragment 1000.
+  FakeKvs kvs(script);
+  Build(kvs.url());
+  AddFragment(1000, "0123456789abcdef");
+  uploader_->Start();
+  ASSERT_TRUE(listener_.WaitFor([&] { return listener_.retries >= 1; }));
+  AddFragment(2000, "second");
+  FinishStream();
+  uploader_->Drain(20000);
+  ASSERT_TRUE(listener_.WaitFor([&] { return !listener_.drained.empty(); }));
+  EXPECT_TRUE(listener_.drained[0].ok()) << listener_.drained[0].ToString();
+  std::vector<std::string> bodies = kvs.bodies();
+  ASSERT_GE(bodies.size(), 2u);
+  EXPECT_EQ(bodies.back(), "HDR<F:1000>b0123456789abcdef<F:2000>bsecond<END>");
+  // Only the reconnect's PutMedia; the endpoint was cached.
+  std::vector<std::string> requests = kvs.requests();
+  EXPECT_EQ(std::count(requests.begin(), requests.end(), "/getDataEndpoint"),
+            1);
+}
+
+TEST_F(UploaderTest, DrainIsBoundedWhenAcksNeverCome) {
+  FakeKvsScript script;
+  script.ack = false;
+  FakeKvs kvs(script);
+  Build(kvs.url());
+  uploader_->Start();
+  AddFragment(1000, "x");
+  FinishStream();
+  uploader_->Drain(300);
+  ASSERT_TRUE(listener_.WaitFor([&] { return !listener_.drained.empty(); }));
+  EXPECT_EQ(listener_.drained[0].code(), StatusCode::kTimeout);
+  EXPECT_FALSE(store_.Drained());
+}
+
+TEST_F(UploaderTest, NonRetriableErrorAckSkipsTheFragmentAndGoesOn) {
+  FakeKvsScript script;
+  script.error_ack_timecode = 1000;
+  script.error_ack_id = 4004;
+  FakeKvs kvs(script);
+  Build(kvs.url());
+  AddFragment(1000, "bad");
+  AddFragment(2000, "good");
+  uploader_->Start();
+  ASSERT_TRUE(listener_.WaitFor([&] { return !listener_.skipped.empty(); }));
+  FinishStream();
+  uploader_->Drain(20000);
+  ASSERT_TRUE(listener_.WaitFor([&] { return !listener_.drained.empty(); }));
+  EXPECT_TRUE(listener_.drained[0].ok()) << listener_.drained[0].ToString();
+  EXPECT_EQ(listener_.skipped, std::vector<int64_t>{1000});
+  // The next session resumes at the following fragment.
+  EXPECT_EQ(kvs.bodies().back(), "HDR<F:2000>bgood<END>");
+}
+
+}  // namespace
+}  // namespace kvs
