@@ -1,0 +1,97 @@
+#include "kvscore/stream/kvs_stream.h"
+
+#include <utility>
+
+#include "kvscore/auth/caching_credential_provider.h"
+#include "kvscore/net/network_thread.h"
+
+namespace kvs {
+namespace {
+
+// Adapts a CredentialProvider to the Uploader's fetch hook. A forced fetch
+// (after the service rejected the credentials) drops a cached copy first.
+CredentialFetch MakeFetch(std::shared_ptr<CredentialProvider> provider) {
+  return [provider](bool force, std::function<void(Result<Credentials>)> done) {
+    if (force) {
+      auto* caching = dynamic_cast<CachingCredentialProvider*>(provider.get());
+      if (caching != nullptr) caching->Invalidate();
+    }
+    provider->Fetch(std::move(done));
+  };
+}
+
+}  // namespace
+
+KvsStream::KvsStream(StreamConfig config,
+                     std::shared_ptr<CredentialProvider> credentials,
+                     const Clock& clock, Listener* listener)
+    : config_(std::move(config)),
+      credentials_(std::move(credentials)),
+      clock_(clock),
+      thread_(NetworkThread::Acquire()),
+      store_(config_.storage_bytes, config_.free_rule),
+      packager_(config_.packaging, &store_) {
+  UploaderConfig upload = config_.upload;
+  upload.absolute_timecodes = config_.packaging.absolute_fragment_times;
+  if (!upload.absolute_timecodes) {
+    // RELATIVE: producer time = start timestamp + Cluster timecode, so the
+    // start timestamp must be the stream's origin in every session.
+    upload.producer_start_ms = [this] {
+      std::lock_guard<std::mutex> lock(mutex_);
+      int64_t origin = packager_.origin_ns();
+      return (origin == kNoTimestamp ? clock_.RealtimeNs() : origin) / kNsPerMs;
+    };
+  }
+  uploader_ =
+      std::make_shared<Uploader>(thread_, &store_, std::move(upload),
+                                 MakeFetch(credentials_), clock_, listener);
+}
+
+KvsStream::~KvsStream() {
+  Stop();
+  uploader_.reset();
+}
+
+void KvsStream::Start() { uploader_->Start(); }
+
+Result<std::vector<TrackDescription>> KvsStream::SetTracks(
+    const std::vector<TrackConfig>& tracks) {
+  std::vector<TrackDescription> descriptions;
+  std::vector<mkv::TrackEntry> entries;
+  for (const TrackConfig& track : tracks) {
+    Result<TrackDescription> d = DescribeTrack(track);
+    if (!d.ok()) return d.status();
+    entries.push_back(d->entry);
+    descriptions.push_back(std::move(d).value());
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  KVS_RETURN_IF_ERROR(packager_.SetTracks(std::move(entries)));
+  return descriptions;
+}
+
+Status KvsStream::PutFrame(const Frame& frame) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (finished_) {
+    return Status(StatusCode::kFailedPrecondition, "stream already finished");
+  }
+  return packager_.PutFrame(frame, clock_.MonotonicNs());
+}
+
+void KvsStream::Finish() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (finished_) return;
+    finished_ = true;
+    packager_.Finish();
+  }
+  uploader_->Drain(config_.drain_timeout_ms);
+}
+
+void KvsStream::Stop() { uploader_->Stop(); }
+
+Packager::Counters KvsStream::packager_counters() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return packager_.counters();
+}
+
+}  // namespace kvs

@@ -1,0 +1,99 @@
+// kvscore/stream/kvs_stream.h: one KVS stream, as the element sees it.
+//
+// KvsStream ties the pieces of DESIGN.md's data flow together: frames go
+// through the Packager into the ContentStore, and the Uploader drains the
+// store to PutMedia on the process-wide network thread.
+//
+//   KvsStream stream(config, credentials, SystemClock(), &listener);
+//   stream.Start();                  // never blocks on the network
+//   stream.SetTracks({...});         // from caps, before the first frame
+//   stream.PutFrame(frame);          // streaming thread(s)
+//   stream.Finish();                 // EOS: listener.OnDrained() follows
+//   stream.Stop();                   // or at any time: abort, < 1 s
+//
+// Threads: every method is thread-safe. PutFrame() never waits for the
+// network. Listener callbacks run on the network thread.
+#ifndef KVSCORE_STREAM_KVS_STREAM_H_
+#define KVSCORE_STREAM_KVS_STREAM_H_
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "kvscore/auth/credential_provider.h"
+#include "kvscore/base/clock.h"
+#include "kvscore/base/status.h"
+#include "kvscore/net/uploader.h"
+#include "kvscore/store/content_store.h"
+#include "kvscore/stream/frame.h"
+#include "kvscore/stream/packager.h"
+#include "kvscore/stream/track.h"
+
+namespace kvs {
+
+class NetworkThread;
+
+struct StreamConfig {
+  PackagerConfig packaging;
+  // storage-size: most bytes held awaiting acknowledgement.
+  uint64_t storage_bytes = 128ull * 1024 * 1024;
+  // From retention-period and fragment-acks (see ContentStore).
+  FreeRule free_rule = FreeRule::kOnPersisted;
+  UploaderConfig upload;
+  // stop-stream-timeout: the bound on Finish()'s wait for the last ACK.
+  int64_t drain_timeout_ms = 120000;
+};
+
+class KvsStream {
+ public:
+  using Listener = Uploader::Listener;
+
+  // `credentials` non-null; `clock` and `listener` outlive the stream.
+  KvsStream(StreamConfig config,
+            std::shared_ptr<CredentialProvider> credentials, const Clock& clock,
+            Listener* listener);
+  ~KvsStream();  // Stop()s.
+  KvsStream(const KvsStream&) = delete;
+  KvsStream& operator=(const KvsStream&) = delete;
+
+  // Starts the control plane and PutMedia in the background.
+  void Start();
+
+  // Describes and installs the tracks (a new MKV header). Returns the
+  // descriptions (with any caps/codec-data warnings). Errors: those of
+  // DescribeTrack() and mkv::SessionHeader().
+  Result<std::vector<TrackDescription>> SetTracks(
+      const std::vector<TrackConfig>& tracks);
+
+  // Packages one frame; see Packager::PutFrame for errors. Never blocks on
+  // the network.
+  Status PutFrame(const Frame& frame);
+
+  // Ends the stream: closes the last fragment, then waits (in the
+  // background, at most drain_timeout_ms) for its acknowledgement; the
+  // listener's OnDrained() reports the outcome.
+  void Finish();
+
+  // Aborts everything now; no listener callback runs after it returns.
+  void Stop();
+
+  Packager::Counters packager_counters() const;
+  ContentStore::Counters store_counters() const { return store_.counters(); }
+  UploadState upload_state() const { return uploader_->state(); }
+
+ private:
+  StreamConfig config_;
+  std::shared_ptr<CredentialProvider> credentials_;
+  const Clock& clock_;
+  std::shared_ptr<NetworkThread> thread_;
+  ContentStore store_;
+  mutable std::mutex mutex_;  // Serialises the packager's callers.
+  Packager packager_;
+  bool finished_ = false;  // Guarded by mutex_.
+  std::shared_ptr<Uploader> uploader_;
+};
+
+}  // namespace kvs
+
+#endif  // KVSCORE_STREAM_KVS_STREAM_H_
