@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Tuple
 
 from . import ebml, mkv
 from .control import find_stream
-from .errors import KvsError, invalid_argument
+from .errors import invalid_argument
 from .store import Fragment, Store, StreamData
 
 LIST_FRAGMENTS_DEFAULT_MAX = 1000

@@ -2,8 +2,9 @@
 
 Each handler takes the validated JSON parameters and returns the JSON
 result, or raises KvsError.  Shapes are botocore's kinesisvideo model
-(kvs-spec.md section 3).  Signalling-channel and edge operations are not
-emulated (they answer UnsupportedOperation... as 400 InvalidArgument).
+(kvs-spec.md section 3).  Signalling-channel, edge and notification
+operations are not emulated (server.py answers 400
+UnsupportedOperationException).
 """
 from __future__ import annotations
 

@@ -20,7 +20,6 @@ import base64
 import logging
 import os
 import tempfile
-import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from aiohttp import web
@@ -133,10 +132,8 @@ class Media:
             return error_chunk([("AWS_KINESISVIDEO_FRAGMENT_NUMBER", fragment.number),
                                 ("AWS_KINESISVIDEO_ERROR_CODE", "Fragment media is not kept"),
                                 ("AWS_KINESISVIDEO_ERROR_ID", "5000")])
-        newest = data.fragments[-1].server_timestamp_ms if data.fragments else 0
-        behind = max(0, int(time.time() * 1000) - fragment.server_timestamp_ms) \
-            if fragment.number != data.fragments[-1].number else \
-            max(0, int(time.time() * 1000) - newest)
+        # How far this chunk is behind the latest one on the stream (ms).
+        behind = max(0, data.fragments[-1].server_timestamp_ms - fragment.server_timestamp_ms)
         return chunk(fragment, [
             ("AWS_KINESISVIDEO_FRAGMENT_NUMBER", fragment.number),
             ("AWS_KINESISVIDEO_SERVER_TIMESTAMP", tag_seconds(fragment.server_timestamp_ms)),

@@ -22,7 +22,7 @@ Tags element and the fragment's Cluster (guide L8855-8874, L10057-10068).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from . import ebml

@@ -32,7 +32,7 @@ from typing import Dict, List, Optional
 from aiohttp import web
 
 from . import mkv
-from .errors import KvsError, new_request_id
+from .errors import KvsError
 from .faults import Faults
 from .store import Fragment, Store, StreamData
 
@@ -164,7 +164,7 @@ class PutMediaSession:
         await self.ack_queue.put(None)
         if mode == "reset":
             writer.cancel()
-            self._reset()
+            reset_connection(self.request)
             return resp
         try:
             await writer
@@ -194,18 +194,6 @@ class PutMediaSession:
     def terminate(self) -> None:
         """Ends this session because a newer one took over the stream."""
         self.terminated.set()
-
-    def _reset(self) -> None:
-        transport = self.request.transport
-        if transport is None:
-            return
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            except OSError:
-                pass
-        transport.abort()
 
     # -- reading --------------------------------------------------------------
 
@@ -441,6 +429,20 @@ class PutMediaSession:
             self.data.acks.append({"session": self.session, "time_ms": int(time.time() * 1000),
                                    "ack": ack})
             await self.response.write(line.encode())
+
+
+def reset_connection(request: web.Request) -> None:
+    """Aborts the request's TCP connection with an RST (SO_LINGER 0, then abort)."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+    transport.abort()
 
 
 def parse_headers(request: web.Request) -> tuple:

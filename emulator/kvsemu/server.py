@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
-import struct
 from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
@@ -24,7 +22,7 @@ from .errors import KvsError, new_request_id
 from .faults import Faults
 from .media import Media
 from .model import Models, split_arn
-from .putmedia import Limits, PutMediaSession, parse_headers
+from .putmedia import Limits, PutMediaSession, parse_headers, reset_connection
 from .sigv4 import SigV4Verifier
 from .store import Store
 
@@ -120,7 +118,7 @@ class Service:
     def _apply_faults(self, request: web.Request, operation: str,
                       stream: Optional[str]) -> None:
         if self.faults.refused(stream, operation):
-            reset(request)
+            reset_connection(request)
             raise asyncio.CancelledError()
         self.faults.check_operation(operation, stream)
 
@@ -164,20 +162,6 @@ class Service:
                                   self.config.discard, data, request_id, timecode_type,
                                   start_ms, acks)
         return await session.run()
-
-
-def reset(request: web.Request) -> None:
-    """Aborts the request's TCP connection with an RST."""
-    transport = request.transport
-    if transport is None:
-        return
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-    transport.abort()
 
 
 def received_headers(request: web.Request) -> list:

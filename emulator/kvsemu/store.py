@@ -59,8 +59,7 @@ class Fragment:
         data = asdict(self)
         data.pop("header")
         data.pop("cluster")
-        data["fragment_number"] = data.pop("number")
-        return data
+        return {"fragment_number": data.pop("number"), **data}
 
 
 @dataclass

@@ -1,5 +1,4 @@
 """Fault injection: every fault type, observed from the client side, plus the admin API."""
-import asyncio
 import json
 import socket
 import time

@@ -1,5 +1,4 @@
 """The rest of the PutMedia ERROR rules (4001-4011), idle close, newest connection wins."""
-import asyncio
 
 import mkvbuild
 from conftest import create_stream, now_ms

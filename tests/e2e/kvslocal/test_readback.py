@@ -4,10 +4,8 @@ The returned MKV must decode with independent readers: ffprobe (FFmpeg)
 and GStreamer's matroskademux, and be readable by mkvinfo.
 """
 import json
-import subprocess
 
 import gi
-import pytest
 
 import mkvbuild
 from conftest import create_stream, now_ms
