@@ -44,7 +44,8 @@ async def handle(service: "Service", request: web.Request) -> web.StreamResponse
                 return _json({"stream": parts[1],
                               "fragments": [f.record() for f in data.fragments]})
             if parts[2] == "acks":
-                return _json({"stream": parts[1], "acks": data.acks})
+                return _json({"stream": parts[1], "acks": data.acks,
+                              "dropped": data.acks_dropped})
         if parts == ["faults"]:
             if method == "GET":
                 return _json({"faults": service.faults.list()})

@@ -426,8 +426,8 @@ class PutMediaSession:
                     fault.fire("PutMedia", session=self.session, ack=ack)
                     await asyncio.sleep(fault.params["delay_ms"] / 1000)
             line = json.dumps(ack, separators=(",", ":")) + "\n"
-            self.data.acks.append({"session": self.session, "time_ms": int(time.time() * 1000),
-                                   "ack": ack})
+            self.data.log_ack({"session": self.session, "time_ms": int(time.time() * 1000),
+                               "ack": ack})
             await self.response.write(line.encode())
 
 

@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional
 
 ACCOUNT_ID = "123456789012"
+MAX_ACK_LOG = 200_000
+"""ACK log entries kept per stream (the oldest are dropped beyond this)."""
 FRAGMENT_NUMBER_PREFIX = "9134385233318143239268206260"
 """47-digit fragment numbers = this prefix + 19 digits (real ones are ~47 digits)."""
 
@@ -118,8 +120,17 @@ class StreamData:
         self.fragments: List[Fragment] = []
         self.by_number: Dict[str, Fragment] = {}
         self.acks: List[dict] = []
+        self.acks_dropped = 0
         self.changed = asyncio.Event()
         self.active_putmedia: Optional[object] = None
+
+    def log_ack(self, entry: dict) -> None:
+        """Keeps the last MAX_ACK_LOG ACKs sent on the stream (admin API)."""
+        self.acks.append(entry)
+        if len(self.acks) > MAX_ACK_LOG:
+            drop = len(self.acks) - MAX_ACK_LOG
+            del self.acks[:drop]
+            self.acks_dropped += drop
 
     def notify(self) -> None:
         """Wakes GetMedia readers tailing this stream."""

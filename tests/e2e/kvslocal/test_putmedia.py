@@ -252,3 +252,36 @@ def test_4008_stream_deleted_while_streaming(kvslocal, h264):
         return acks
     acks = run(go())
     assert_error_then_end(acks, 4008, timecode=t0 + 1800)
+
+
+def _second_segment(h264, t0):
+    head = mkvbuild.session_header([h264.track()])
+    return head + mkvbuild.fragment(t0, h264.gops()[0]) + head
+
+
+def _tracks_after_cluster(h264, t0):
+    tracks = mkvbuild.el(0x1654AE6B, h264.track().entry())
+    return mkvbuild.session_header([h264.track()]) + mkvbuild.fragment(t0, h264.gops()[0]) + \
+        tracks
+
+
+def _cluster_before_tracks(h264, t0):
+    return mkvbuild.ebml_header() + b"\x18\x53\x80\x67" + mkvbuild.vint_size(None) + \
+        mkvbuild.fragment(t0, h264.gops()[0])
+
+
+def _wrong_doctype(h264, t0):
+    return mkvbuild.ebml_header("avi") + mkvbuild.session_header([h264.track()])[
+        len(mkvbuild.ebml_header()):] + mkvbuild.fragment(t0, h264.gops()[0])
+
+
+def _truncated(h264, t0):
+    return (mkvbuild.session_header([h264.track()]) + mkvbuild.fragment(t0, h264.gops()[0]))[:-7]
+
+
+@pytest.mark.parametrize("make", [_second_segment, _tracks_after_cluster,
+                                  _cluster_before_tracks, _wrong_doctype, _truncated])
+def test_4006_structural_errors(kvslocal, h264, make):
+    create_stream(kvslocal, "cam")
+    acks = run(upload(kvslocal, "cam", [make(h264, now_ms() - 60_000)]))
+    assert_error_then_end(acks, 4006)
