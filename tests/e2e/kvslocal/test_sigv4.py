@@ -153,3 +153,21 @@ def test_putmedia_expired_signature(cam):
     status, headers, body = run(go())
     assert status == 403 and headers["x-amzn-errortype"] == "InvalidSignatureException"
     assert body["message"].startswith("Signature expired:")
+
+
+def test_putmedia_with_host_without_port_like_aws_kvssink(cam, h264):
+    import time as _time
+    import mkvbuild
+    t0 = int(_time.time() * 1000) - 60_000
+
+    async def go():
+        client = PutMediaClient(cam, stream="cam", host_header="127.0.0.1")
+        await client.open()
+        await client.send(mkvbuild.session_header([h264.track()]) +
+                          mkvbuild.fragment(t0, h264.gops()[0]))
+        await client.end()
+        acks = await client.all_acks()
+        client.close()
+        return acks
+    acks = run(go())
+    assert [a["EventType"] for a in acks] == ["BUFFERING", "RECEIVED", "PERSISTED"]
