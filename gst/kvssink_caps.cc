@@ -1,0 +1,66 @@
+#include "gst/kvssink_caps.h"
+
+#include <string>
+
+namespace kvssink {
+
+const char kVideoCaps[] =
+    "video/x-h264, stream-format = (string) { avc, avc3 }, "
+    "alignment = (string) au; "
+    "video/x-h265, stream-format = (string) { hvc1, hev1 }, "
+    "alignment = (string) au";
+
+const char kAudioCaps[] =
+    "audio/mpeg, mpegversion = (int) { 2, 4 }, stream-format = (string) raw, "
+    "rate = (int) [ 1, MAX ], channels = (int) [ 1, 8 ]; "
+    "audio/x-alaw, rate = (int) [ 8000, 192000 ], channels = (int) [ 1, 2 ]; "
+    "audio/x-mulaw, rate = (int) [ 8000, 192000 ], channels = (int) [ 1, 2 ]";
+
+namespace {
+
+std::vector<uint8_t> CodecData(const GstStructure* s) {
+  const GValue* value = gst_structure_get_value(s, "codec_data");
+  if (value == nullptr || !GST_VALUE_HOLDS_BUFFER(value)) return {};
+  GstBuffer* buffer = gst_value_get_buffer(value);
+  GstMapInfo map;
+  if (buffer == nullptr || !gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    return {};
+  }
+  std::vector<uint8_t> bytes(map.data, map.data + map.size);
+  gst_buffer_unmap(buffer, &map);
+  return bytes;
+}
+
+}  // namespace
+
+kvs::Result<kvs::TrackConfig> TrackConfigFromCaps(const GstCaps* caps) {
+  if (caps == nullptr || gst_caps_get_size(caps) != 1) {
+    return kvs::Status(kvs::StatusCode::kUnsupportedCodec,
+                       "caps must be fixed");
+  }
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  std::string name = gst_structure_get_name(s);
+  kvs::TrackConfig config;
+  if (name == "video/x-h264") {
+    config.codec = kvs::TrackCodec::kH264;
+  } else if (name == "video/x-h265") {
+    config.codec = kvs::TrackCodec::kH265;
+  } else if (name == "audio/mpeg") {
+    config.codec = kvs::TrackCodec::kAac;
+  } else if (name == "audio/x-alaw") {
+    config.codec = kvs::TrackCodec::kALaw;
+  } else if (name == "audio/x-mulaw") {
+    config.codec = kvs::TrackCodec::kMuLaw;
+  } else {
+    return kvs::Status(kvs::StatusCode::kUnsupportedCodec,
+                       "unsupported caps " + name);
+  }
+  config.codec_private = CodecData(s);
+  gst_structure_get_int(s, "width", &config.width);
+  gst_structure_get_int(s, "height", &config.height);
+  gst_structure_get_int(s, "rate", &config.rate);
+  gst_structure_get_int(s, "channels", &config.channels);
+  return config;
+}
+
+}  // namespace kvssink

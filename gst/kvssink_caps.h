@@ -1,0 +1,25 @@
+// gst/kvssink_caps.h: pad template caps and negotiated caps -> TrackConfig.
+#ifndef GST_KVSSINK_CAPS_H_
+#define GST_KVSSINK_CAPS_H_
+
+#include <gst/gst.h>
+
+#include "kvscore/base/status.h"
+#include "kvscore/stream/track.h"
+
+namespace kvssink {
+
+// video_%u: H.264 (avc, avc3) and H.265 (hvc1, hev1), one access unit per
+// buffer. Byte-stream input needs h264parse/h265parse in front.
+extern const char kVideoCaps[];
+// audio_%u: raw AAC (MPEG-2/4, with codec_data), A-law and µ-law.
+extern const char kAudioCaps[];
+
+// Reads a pad's negotiated caps. Errors: kUnsupportedCodec for caps outside
+// the templates (with the parser to add); codec data is validated later by
+// kvs::DescribeTrack.
+kvs::Result<kvs::TrackConfig> TrackConfigFromCaps(const GstCaps* caps);
+
+}  // namespace kvssink
+
+#endif  // GST_KVSSINK_CAPS_H_

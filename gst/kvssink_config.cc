@@ -1,0 +1,133 @@
+#include "gst/kvssink_config.h"
+
+#include <glib.h>
+
+#include <random>
+
+#include "kvscore/auth/default_credential_chain.h"
+#include "kvscore/auth/endpoint.h"
+#include "kvscore/auth/region.h"
+
+namespace kvssink {
+namespace {
+
+constexpr char kDefaultAgent[] = "kvssink/" KVSSINK_VERSION;
+
+kvs::Status BadSetting(const std::string& message) {
+  return kvs::Status(kvs::StatusCode::kInvalidArgument, message);
+}
+
+// StreamName: 1-256 of [a-zA-Z0-9_.-] (kvs-spec.md section 3).
+kvs::Status CheckStreamName(const std::string& name) {
+  bool ok = !name.empty() && name.size() <= 256;
+  for (char c : name) {
+    ok = ok && (g_ascii_isalnum(c) || c == '_' || c == '.' || c == '-');
+  }
+  if (ok) return kvs::Status::Ok();
+  return BadSetting("stream-name '" + name +
+                    "' is invalid: use 1-256 characters of a-z A-Z 0-9 _ . -");
+}
+
+std::map<std::string, std::string> TagsFrom(const GstStructure* s) {
+  std::map<std::string, std::string> tags;
+  if (s == nullptr) return tags;
+  for (int i = 0; i < gst_structure_n_fields(s); ++i) {
+    const char* name = gst_structure_nth_field_name(s, i);
+    const GValue* value = gst_structure_get_value(s, name);
+    if (G_VALUE_HOLDS_STRING(value)) {
+      tags[name] = g_value_get_string(value);
+    } else {
+      g_autofree char* text = gst_value_serialize(value);
+      tags[name] = text != nullptr ? text : "";
+    }
+  }
+  return tags;
+}
+
+std::array<uint8_t, 16> RandomUid() {
+  std::random_device device;
+  std::array<uint8_t, 16> uid;
+  for (uint8_t& b : uid) b = static_cast<uint8_t>(device());
+  return uid;
+}
+
+kvs::FreeRule FreeRuleFor(const Settings& s) {
+  if (!s.fragment_acks) return kvs::FreeRule::kOnSent;
+  if (s.retention_period_hours == 0) return kvs::FreeRule::kOnReceived;
+  return kvs::FreeRule::kOnPersisted;
+}
+
+kvs::PackagerConfig PackagingFor(const Settings& s) {
+  kvs::PackagerConfig p;
+  p.key_frame_fragmentation = s.key_frame_fragmentation;
+  p.fragment_duration_ns = s.fragment_duration_ms * kvs::kNsPerMs;
+  p.absolute_fragment_times = s.absolute_fragment_times;
+  p.segment.segment_uid = RandomUid();
+  p.segment.title = "kvssink";
+  p.segment.muxing_app = kDefaultAgent;
+  p.segment.writing_app = kDefaultAgent;
+  return p;
+}
+
+}  // namespace
+
+std::string MakeUserAgent(const Settings& settings) {
+  std::string agent =
+      settings.user_agent.empty() ? kDefaultAgent : settings.user_agent;
+  if (!settings.user_agent.empty()) agent += std::string(" ") + kDefaultAgent;
+  guint major, minor, micro, nano;
+  gst_version(&major, &minor, &micro, &nano);
+  return agent + " GStreamer/" + std::to_string(major) + "." +
+         std::to_string(minor) + "." + std::to_string(micro);
+}
+
+kvs::Result<StartConfig> BuildStartConfig(const Settings& s,
+                                          const kvs::EnvironmentFn& env,
+                                          const kvs::Clock& clock) {
+  KVS_RETURN_IF_ERROR(CheckStreamName(s.stream_name));
+  StartConfig out;
+  kvs::ResolvedRegion region = kvs::ResolveRegion(s.aws_region, s.profile, env);
+  out.region = region.region;
+  out.region_source = region.source;
+  kvs::EndpointSettings endpoint_settings;
+  endpoint_settings.region = region.region;
+  endpoint_settings.endpoint = s.endpoint_uri;
+  kvs::Result<kvs::ResolvedEndpoint> endpoint =
+      kvs::ResolveControlPlaneEndpoint(endpoint_settings, env);
+  if (!endpoint.ok()) return endpoint.status();
+  out.endpoint_source = endpoint->source;
+
+  kvs::CredentialSettings creds;
+  creds.access_key = s.access_key;
+  creds.secret_key = s.secret_key;
+  creds.session_token = s.session_token;
+  creds.credential_path = s.credential_path;
+  creds.profile = s.profile;
+  out.credentials =
+      kvs::BuildDefaultCredentialProvider(creds, env, nullptr, clock);
+
+  kvs::StreamConfig& c = out.stream;
+  c.packaging = PackagingFor(s);
+  c.storage_bytes = uint64_t{s.storage_size_mb} * 1024 * 1024;
+  c.free_rule = FreeRuleFor(s);
+  c.drain_timeout_ms = int64_t{s.stop_stream_timeout_s} * 1000;
+  kvs::UploaderConfig& u = c.upload;
+  u.stream_name = s.stream_name;
+  u.control_plane_url = endpoint->url;
+  u.api.region = region.region;
+  u.api.user_agent = MakeUserAgent(s);
+  u.api.completion_timeout_ms = int64_t{s.completion_timeout_s} * 1000;
+  u.api.transport.connect_timeout_ms = int64_t{s.connection_timeout_s} * 1000;
+  u.api.transport.ca_path = s.ca_path;
+  u.api.transport.proxy = s.proxy;
+  u.allow_create_stream = s.allow_create_stream;
+  u.create.media_type = s.content_type;
+  u.create.data_retention_hours = s.retention_period_hours;
+  u.create.kms_key_id = s.kms_key_id;
+  u.tags = TagsFrom(s.stream_tags.get());
+  u.acks_required = s.fragment_acks;
+  u.restart_on_error = s.restart_on_error;
+  return out;
+}
+
+}  // namespace kvssink
