@@ -131,10 +131,12 @@ class SinkListener : public kvs::KvsStream::Listener {
   }
 
   void OnFatalError(const kvs::Status& status) override {
-    PrivateOf(sink_)->failed = true;
+    // Post before latching, so ours is the pipeline's first error rather
+    // than upstream's generic "streaming stopped, reason error".
     kvssink::PostStatusError(GST_ELEMENT(sink_), status,
                              "Streaming to Kinesis Video Streams failed",
                              stream_name_);
+    PrivateOf(sink_)->failed = true;
   }
 
   void OnDrained(const kvs::Status& status) override {
