@@ -18,17 +18,30 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 
+class _SignEveryHeader(SigV4Auth):
+    """botocore's signer without its blacklist: every header given is signed,
+    user-agent included, as the KVS producer SDK does (upstream-wire-capture.md)."""
+
+    def headers_to_sign(self, request):
+        from botocore.awsrequest import HTTPHeaders
+        header_map = HTTPHeaders()
+        for name, value in request.headers.items():
+            header_map[name.lower()] = value
+        return header_map
+
+
 def sign_headers(method: str, url: str, headers: Dict[str, str], body: bytes,
                  access_key: str, secret_key: str, region: str,
                  amz_date: Optional[str] = None, service: str = "kinesisvideo",
                  scope_region: Optional[str] = None) -> Dict[str, str]:
     """Returns ``headers`` plus X-Amz-Date and Authorization (SigV4, botocore).
 
-    Every header given is signed (botocore leaves out user-agent and expect).
+    Every header given is signed, user-agent included (pass Expect separately).
     ``amz_date`` (YYYYMMDDTHHMMSSZ) overrides the clock for skew tests.
     """
     stamp = amz_date or dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    signer = SigV4Auth(Credentials(access_key, secret_key), service, scope_region or region)
+    signer = _SignEveryHeader(Credentials(access_key, secret_key), service,
+                              scope_region or region)
     request = AWSRequest(method=method, url=url, headers=dict(headers), data=body)
     request.headers["X-Amz-Date"] = stamp
     request.context["timestamp"] = stamp
@@ -63,6 +76,7 @@ class PutMediaClient:
         host = host_header or f"127.0.0.1:{kvs.port}"
         self.headers["host"] = host
         self.headers["connection"] = "keep-alive"
+        self.headers["user-agent"] = "AWS-SDK-KVS-CPP-CLIENT/3.6.0/1.6.2 GCC/12.2.0 Linux x86_64"
         self.headers["transfer-encoding"] = "chunked"
         if stream is not None:
             self.headers["x-amzn-stream-name"] = stream
@@ -99,8 +113,7 @@ class PutMediaClient:
         signed = sign_headers("POST", url, self.headers, b"", self.access_key,
                               self.secret_key, self.kvs.region, amz_date=self.amz_date)
         lines = ["POST /putMedia HTTP/1.1", "Accept: */*",
-                 "content-type: application/json",
-                 "user-agent: kvslocal-tests/1.0"]
+                 "content-type: application/json"]
         lines += [f"{k}: {v}" for k, v in signed.items()]
         if self.expect_continue:
             lines.append("Expect: 100-continue")

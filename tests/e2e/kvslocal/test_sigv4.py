@@ -27,8 +27,8 @@ def raw_call(kvs, path="/describeStream", body=BODY, host=None, sign=True, **sig
                               sign_args.pop("access_key", kvs.access_key),
                               sign_args.pop("secret_key", kvs.secret_key), kvs.region,
                               **sign_args)
-        # botocore leaves user-agent out; the KVS SDK signs it, so sign it here too.
-        headers = signed
+        headers = signed      # SignedHeaders=host;user-agent;x-amz-date, as the SDK sends
+        assert "SignedHeaders=host;user-agent;x-amz-date," in headers["Authorization"]
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     request.add_header("Content-Type", "application/json")
     try:
