@@ -350,6 +350,11 @@ GstFlowReturn Chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
     GST_ELEMENT_ERROR(sink, RESOURCE, READ, ("Cannot map buffer"), (nullptr));
     return GST_FLOW_ERROR;
   }
+  GST_LOG_OBJECT(sink,
+                 "%s: track %u pts %" G_GINT64_FORMAT " dts %" G_GINT64_FORMAT
+                 " flags 0x%x, %zu bytes%s",
+                 GST_PAD_NAME(pad), frame.track, frame.pts, frame.dts,
+                 frame.flags, frame.data->size(), copied ? " (copied)" : "");
   kvs::Status status = priv->stream->PutFrame(frame);
   lock.unlock();
   if (!status.ok()) {

@@ -64,6 +64,12 @@ Status StatusFromCurl(CURLcode code, const char* error_buffer,
 }
 
 void ApplyTransportOptions(CURL* easy, const TransportOptions& options) {
+  // KVS_CURL_DEBUG=1 prints libcurl's trace to stderr (as upstream's
+  // variable of the same name). It shows headers, so never use it with real
+  // credentials in shared logs: the Authorization signature is not a
+  // secret, but a session token is.
+  static const bool verbose = g_getenv("KVS_CURL_DEBUG") != nullptr;
+  if (verbose) curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);

@@ -132,6 +132,9 @@ size_t PutMediaSession::Read(char* buffer, size_t capacity) {
   size_t n = store_->Read(&cursor_, reinterpret_cast<uint8_t*>(buffer),
                           capacity, &state);
   TrackFragments();
+  KVS_LOG_TRACE(
+      "PutMedia read: %zu bytes, state %d, cursor at fragment %" PRIu64, n,
+      static_cast<int>(state), cursor_.fragment);
   if (n > 0) {
     bytes_sent_ += n;
     return n;

@@ -36,6 +36,14 @@ const ContentStore::Fragment* ContentStore::Find(uint64_t index) const {
   return const_cast<ContentStore*>(this)->Find(index);
 }
 
+const ContentStore::Fragment* ContentStore::FirstAtOrAfter(
+    uint64_t index) const {
+  if (!fragments_.empty() && index < fragments_.front().info.index) {
+    index = fragments_.front().info.index;
+  }
+  return Find(index);
+}
+
 void ContentStore::SetHeader(uint64_t header_id, BytesRef header) {
   std::lock_guard<std::mutex> lock(mutex_);
   headers_[header_id] = std::move(header);
@@ -221,6 +229,12 @@ size_t ContentStore::Read(UploadCursor* cursor, uint8_t* out, size_t capacity,
   std::lock_guard<std::mutex> lock(mutex_);
   size_t total = 0;
   *state = ReadState::kData;
+  if (!cursor->header_done && cursor->header_offset == 0) {
+    // A body starts with the header of its first fragment, chosen when its
+    // first byte is read (the cursor may predate the caps).
+    const Fragment* first = FirstAtOrAfter(cursor->fragment);
+    cursor->header_id = first != nullptr ? first->header_id : current_header_;
+  }
   if (!cursor->header_done) {
     if (headers_.count(cursor->header_id) == 0) {
       *state = ReadState::kWaiting;

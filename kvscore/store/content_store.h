@@ -178,6 +178,7 @@ class ContentStore {
 
   Fragment* Find(uint64_t index);
   const Fragment* Find(uint64_t index) const;
+  const Fragment* FirstAtOrAfter(uint64_t index) const;
   bool MakeRoom(uint64_t bytes, std::vector<FragmentInfo>* evicted);
   void FreeAcknowledged();
   bool Freeable(const Fragment& f) const;

@@ -57,3 +57,18 @@ def test_fragments_start_at_key_frames_with_epoch_timecodes(kvslocal):
                for f in fragments)
     assert abs(fragments[0]["fragment_timecode"] -
                fragments[0]["server_timestamp_ms"]) < 60_000
+
+
+def test_live_source_connects_before_caps_and_streams(kvslocal):
+    # A live source: the PutMedia session opens before the first frame and
+    # its caps exist (the TLS/TCP handshake is off the first fragment's
+    # path), so the body's MKV header must follow the caps that come later.
+    result = run_pipeline(
+        "videotestsrc is-live=true num-buffers=60 ! "
+        "video/x-raw,width=320,height=240,framerate=30/1 ! "
+        "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! "
+        "h264parse ! " + sink_props(kvslocal, "live"))
+    assert result.returncode == 0, result
+    fragments = kvslocal.fragments("live")
+    assert_fragments_sane(fragments)
+    assert [f["frame_counts"]["1"] for f in fragments] == [30, 30]

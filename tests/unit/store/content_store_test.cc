@@ -172,3 +172,27 @@ TEST_F(ContentStoreTest, HeaderChangeStopsTheBodyAtTheFragmentBoundary) {
 
 }  // namespace
 }  // namespace kvs
+
+namespace kvs {
+namespace {
+
+// A session may connect before the caps arrive: its body must start with
+// the header the first fragment uses, whenever that header appears.
+TEST(ContentStoreHeaderTest, CursorOpenedBeforeAnyHeader) {
+  ContentStore store(1000, FreeRule::kOnPersisted);
+  int wakeups = 0;
+  store.SetDataListener([&] { ++wakeups; });
+  UploadCursor cursor = store.OpenCursor();
+  uint8_t buf[64];
+  ReadState state;
+  EXPECT_EQ(store.Read(&cursor, buf, sizeof(buf), &state), 0u);
+  EXPECT_EQ(state, ReadState::kWaiting);
+  store.SetHeader(7, MakeBytes({'H'}));
+  ASSERT_TRUE(store.BeginFragment(1, {Piece::Copy({'C'})}, 0).ok());
+  EXPECT_EQ(wakeups, 1);
+  size_t n = store.Read(&cursor, buf, sizeof(buf), &state);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), n), "HC");
+}
+
+}  // namespace
+}  // namespace kvs
