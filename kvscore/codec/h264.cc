@@ -49,7 +49,10 @@ void SkipScalingList(BitReader& br, int size) {
   for (int j = 0; j < size && br.ok(); ++j) {
     if (next_scale != 0) {
       const int32_t delta = br.Se();
-      if (delta < -128 || delta > 127) br.Fail();
+      if (delta < -128 || delta > 127) {  // delta_scale range, 7.4.2.1.1.1
+        br.Fail();
+        return;
+      }
       next_scale = (last_scale + delta + 256) % 256;
     }
     last_scale = (next_scale == 0) ? last_scale : next_scale;
