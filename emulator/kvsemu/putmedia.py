@@ -174,14 +174,19 @@ class PutMediaSession:
             pass
         return resp
 
-    async def _drain(self, seconds: float = 2.0) -> None:
-        """Reads and drops what is left of the body for a while, so that closing
-        the connection sends FIN and the client can still read the last ACKs
-        (closing with unread data would send an RST)."""
-        deadline = time.monotonic() + seconds
+    async def _drain(self, quiet_s: float = 2.0, limit_s: float = 30.0,
+                     limit_bytes: int = 256 * 1024 * 1024) -> None:
+        """Reads and drops what is left of the body after the response ended.
+
+        Closing with unread data would send an RST, and the client could lose
+        the last ACKs (an ERROR ACK above all), so kvslocal reads until the
+        client stops: end of body, ``quiet_s`` without data, or the limits
+        (seconds, bytes)."""
+        deadline = time.monotonic() + limit_s
         content = self.request.content
-        while True:
-            remaining = deadline - time.monotonic()
+        drained = 0
+        while drained < limit_bytes:
+            remaining = min(quiet_s, deadline - time.monotonic())
             if remaining <= 0:
                 return
             try:
@@ -190,6 +195,7 @@ class PutMediaSession:
                 return
             if not chunk:
                 return
+            drained += len(chunk)
 
     def terminate(self) -> None:
         """Ends this session because a newer one took over the stream."""
