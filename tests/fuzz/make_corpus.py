@@ -3,14 +3,14 @@
 
 Seeds are small pieces cut from the real media in shared/media (avcC/hvcC
 boxes, AudioSpecificConfigs, SPS NAL units, access-unit heads, the WAVE fmt
-chunk) plus hand-made edge cases. Whole media files are never copied, and
+chunk) plus hand-made edge cases. Files named regress_* are inputs that
+once crashed a target; they are kept as they are. Whole media files are never copied, and
 the corpus stays well under 200 KB.
 
 Usage: tests/fuzz/make_corpus.py [SHARED_DIR]   (default: ../shared beside
 the repository). Deterministic: the same media gives the same corpus.
 """
 import os
-import shutil
 import struct
 import sys
 
@@ -150,7 +150,12 @@ def au_head(nals, is_slice, framing):
 
 class Corpus:
     def __init__(self):
-        shutil.rmtree(CORPUS, ignore_errors=True)
+        # Inputs that once crashed a target are kept as regress_* seeds;
+        # everything else is regenerated.
+        for folder, _, files in os.walk(CORPUS):
+            for name in files:
+                if not name.startswith("regress_"):
+                    os.remove(os.path.join(folder, name))
         self.seen = set()
 
     def add(self, target, name, data):
@@ -220,24 +225,42 @@ def add_wave_seeds(corpus, media):
                struct.pack("<HHIIHHH", 6, 1, 8000, 8000, 1, 8, 4) + b"\x00\x00")
 
 
+def bits(*fields):
+    """Packs (width, value) pairs MSB-first, zero-padded to whole bytes."""
+    acc, n = 0, 0
+    for width, value in fields:
+        acc = (acc << width) | (value & ((1 << width) - 1))
+        n += width
+    pad = -n % 8
+    return (acc << pad).to_bytes((n + pad) // 8, "big")
+
+
 def add_hand_made_seeds(corpus):
+    lc24k = [(5, 2), (4, 6)]  # AAC LC, 24000 Hz core
+    ga = [(3, 0)]             # GASpecificConfig flags
+    sbr_ext = [(11, 0x2B7), (5, 5), (1, 1), (4, 3)]  # SBR at 48000 Hz
     asc = {
-        "lc_48k_stereo": "1190",
-        "lc_44k_mono": "1208",
-        "he_aac_hierarchical": "2b920800",   # AOT 5, 22.05k core -> 44.1k
-        "he_aac_v2_hierarchical": "eb098800",  # AOT 29, mono core
-        "lc_sync_ext_sbr": "139056e598",     # 0x2b7, SBR at 48k
-        "lc_sync_ext_sbr_ps": "1388 56e5 a548 80".replace(" ", ""),
-        "explicit_rate": "1780 0bb8 0010".replace(" ", ""),
-        "escape_aot": "f8000c40",
-        "pce_5_1": "1200 0500 0000 0000 0000 0000".replace(" ", ""),
-        "reserved_index": "16 90".replace(" ", ""),
+        "lc_48k_stereo": bits((5, 2), (4, 3), (4, 2), *ga),
+        "lc_44k_mono": bits((5, 2), (4, 4), (4, 1), *ga),
+        "he_aac_hierarchical": bits((5, 5), (4, 7), (4, 2), (4, 4), (5, 2), *ga),
+        "he_aac_v2_hierarchical": bits((5, 29), (4, 6), (4, 1), (4, 3), (5, 2), *ga),
+        "lc_sync_ext_sbr": bits(*lc24k, (4, 2), *ga, *sbr_ext),
+        "lc_sync_ext_sbr_ps": bits(*lc24k, (4, 1), *ga, *sbr_ext, (11, 0x548), (1, 1)),
+        "explicit_rate": bits((5, 2), (4, 15), (24, 50000), (4, 2), *ga),
+        "escape_aot": bits((5, 31), (6, 4), (4, 3), (4, 1), (8, 0)),
+        # 5.1 PCE: front SCE + CPE, back CPE, LFE; then a 2-byte comment.
+        "pce_5_1": bits((5, 2), (4, 3), (4, 0), *ga, (4, 0), (2, 1), (4, 3),
+                        (4, 2), (4, 0), (4, 1), (2, 1), (3, 0), (4, 0),
+                        (3, 0), (1, 0), (4, 0), (1, 1), (4, 1), (1, 1),
+                        (4, 2), (4, 0), (2, 0)) + bytes([2]) + b"hi",
+        "er_lc_epconfig2": bits((5, 17), (4, 3), (4, 2), *ga, (2, 2)),
+        "reserved_index": bits((5, 2), (4, 13), (4, 2), *ga),
     }
-    for name, hexs in asc.items():
-        corpus.add("asc", name, bytes.fromhex(hexs))
+    for name, data in asc.items():
+        corpus.add("asc", name, data)
     corpus.add("avcc", "version0", bytes.fromhex("00640028fee1000467640028"))
     corpus.add("avcc", "length_size_3", bytes.fromhex("01640028fee1"))
-    corpus.add("avcc", "oversize_count", bytes.fromhex("01640028ffff ffff".replace(" ", "")))
+    corpus.add("avcc", "oversize_count", bytes.fromhex("01640028ffffffff"))
     corpus.add("hvcc", "header_only", bytes.fromhex("01" + "00" * 21 + "00"))
     corpus.add("inband", "empty_annexb", bytes([0]) + b"\x00\x00\x01")
 
