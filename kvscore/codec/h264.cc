@@ -107,43 +107,47 @@ Status ReadPicOrderCnt(BitReader& br, H264SpsInfo* sps) {
   return br.status("H.264 SPS pic_order_cnt");
 }
 
+// frame_cropping: offsets in CropUnitX/Y (H.264 equations 7-19..7-22).
+Status ReadCropping(BitReader& br, H264SpsInfo* sps) {
+  const uint32_t chroma_array_type =
+      sps->separate_colour_plane ? 0 : sps->chroma_format_idc;
+  const uint64_t sub_width =
+      (chroma_array_type == 1 || chroma_array_type == 2) ? 2 : 1;
+  const uint64_t sub_height = (chroma_array_type == 1) ? 2 : 1;
+  const uint64_t unit_x = sub_width;  // 1 when ChromaArrayType is 0
+  const uint64_t unit_y = sub_height * (sps->frame_mbs_only ? 1 : 2);
+  uint64_t c[4];
+  for (uint64_t& v : c) v = br.Ue();
+  KVS_RETURN_IF_ERROR(br.status("H.264 SPS cropping"));
+  if ((c[0] + c[1]) * unit_x >= sps->coded_width ||
+      (c[2] + c[3]) * unit_y >= sps->coded_height) {
+    return Status(StatusCode::kInvalidCodecData,
+                  "H.264 SPS: cropping leaves no picture");
+  }
+  sps->crop_left = static_cast<uint32_t>(c[0] * unit_x);
+  sps->crop_right = static_cast<uint32_t>(c[1] * unit_x);
+  sps->crop_top = static_cast<uint32_t>(c[2] * unit_y);
+  sps->crop_bottom = static_cast<uint32_t>(c[3] * unit_y);
+  return Status::Ok();
+}
+
 Status ReadFrameSize(BitReader& br, H264SpsInfo* sps) {
-  const uint32_t width_mbs = br.Ue() + 1;
-  const uint32_t height_map_units = br.Ue() + 1;
+  const uint64_t width_mbs = uint64_t{br.Ue()} + 1;
+  const uint64_t height_map_units = uint64_t{br.Ue()} + 1;
   sps->frame_mbs_only = br.Flag();
   if (!sps->frame_mbs_only) br.Skip(1);  // mb_adaptive_frame_field_flag
   br.Skip(1);                            // direct_8x8_inference_flag
   KVS_RETURN_IF_ERROR(br.status("H.264 SPS frame size"));
-  const uint32_t field_factor = sps->frame_mbs_only ? 1 : 2;
-  KVS_RETURN_IF_ERROR(CheckRange("SPS pic width in luma samples",
-                                 uint64_t{width_mbs} * 16, 16, kMaxDimension));
-  KVS_RETURN_IF_ERROR(CheckRange("SPS pic height in luma samples",
-                                 uint64_t{height_map_units} * 16 * field_factor,
-                                 16, kMaxDimension));
-  sps->coded_width = width_mbs * 16;
-  sps->coded_height = height_map_units * 16 * field_factor;
-  // CropUnitX/Y, H.264 equations 7-19..7-22.
-  const uint32_t chroma_array_type =
-      sps->separate_colour_plane ? 0 : sps->chroma_format_idc;
-  const uint32_t sub_width =
-      (chroma_array_type == 1 || chroma_array_type == 2) ? 2 : 1;
-  const uint32_t sub_height = (chroma_array_type == 1) ? 2 : 1;
-  const uint32_t unit_x = chroma_array_type == 0 ? 1 : sub_width;
-  const uint32_t unit_y =
-      (chroma_array_type == 0 ? 1 : sub_height) * field_factor;
+  const uint64_t width = width_mbs * 16;
+  const uint64_t height = height_map_units * 16 * (sps->frame_mbs_only ? 1 : 2);
+  KVS_RETURN_IF_ERROR(
+      CheckRange("SPS pic width in luma samples", width, 16, kMaxDimension));
+  KVS_RETURN_IF_ERROR(
+      CheckRange("SPS pic height in luma samples", height, 16, kMaxDimension));
+  sps->coded_width = static_cast<uint32_t>(width);
+  sps->coded_height = static_cast<uint32_t>(height);
   if (br.Flag()) {  // frame_cropping_flag
-    uint64_t c[4];
-    for (uint64_t& v : c) v = br.Ue();
-    KVS_RETURN_IF_ERROR(br.status("H.264 SPS cropping"));
-    if ((c[0] + c[1]) * unit_x >= sps->coded_width ||
-        (c[2] + c[3]) * unit_y >= sps->coded_height) {
-      return Status(StatusCode::kInvalidCodecData,
-                    "H.264 SPS: cropping leaves no picture");
-    }
-    sps->crop_left = c[0] * unit_x;
-    sps->crop_right = c[1] * unit_x;
-    sps->crop_top = c[2] * unit_y;
-    sps->crop_bottom = c[3] * unit_y;
+    KVS_RETURN_IF_ERROR(ReadCropping(br, sps));
   }
   sps->width = sps->coded_width - sps->crop_left - sps->crop_right;
   sps->height = sps->coded_height - sps->crop_top - sps->crop_bottom;

@@ -63,6 +63,28 @@ struct H265SpsInfo {
 // conformance window that leaves no picture, a size over 32768 x 32768.
 Result<H265SpsInfo> ParseH265Sps(ByteSpan nal);
 
+// What ParseH265Vps reads from a video parameter set (H.265 7.3.2.1): its
+// profile_tier_level and, when present, vps_timing_info, the cheapest place
+// to find the frame rate (the SPS VUI sits behind the reference picture
+// sets).
+struct H265VpsInfo {
+  uint8_t vps_id = 0;
+  uint8_t max_sub_layers = 1;  // vps_max_sub_layers_minus1 + 1: 1..7
+  H265ProfileTierLevel ptl;
+  bool has_timing = false;
+  uint32_t num_units_in_tick = 0;
+  uint32_t time_scale = 0;  // Hz
+  // Picture rate time_scale / num_units_in_tick (E.3.1), reduced; 0/0 when
+  // not signalled.
+  uint32_t frame_rate_num = 0;
+  uint32_t frame_rate_den = 0;
+};
+
+// Parses a VPS NAL unit (`nal` starts at its 2-byte header, type 32).
+// Errors (kInvalidCodecData): not a VPS, truncated before the timing flag,
+// vps_max_sub_layers_minus1 7, or vps_num_layer_sets_minus1 over 1023.
+Result<H265VpsInfo> ParseH265Vps(ByteSpan nal);
+
 // One NAL unit array of an hvcC record.
 struct HvcArray {
   bool array_completeness = false;

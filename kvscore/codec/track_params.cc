@@ -3,6 +3,7 @@
 #include "kvscore/codec/aac.h"
 #include "kvscore/codec/h264.h"
 #include "kvscore/codec/h265.h"
+#include "kvscore/codec/nal.h"
 
 namespace kvs {
 namespace codec {
@@ -48,9 +49,9 @@ Result<VideoTrackParams> DescribeAvcC(ByteSpan avcc) {
 Result<VideoTrackParams> DescribeHvcC(ByteSpan hvcc) {
   Result<HvcConfig> config = ParseHvcC(hvcc);
   if (!config.ok()) return config.status();
-  const auto sps_list = config->NalUnitsOfType(33);
-  if (config->NalUnitsOfType(32).empty() || sps_list.empty() ||
-      config->NalUnitsOfType(34).empty()) {
+  const auto sps_list = config->NalUnitsOfType(h265::kSps);
+  if (config->NalUnitsOfType(h265::kVps).empty() || sps_list.empty() ||
+      config->NalUnitsOfType(h265::kPps).empty()) {
     return Missing("hvcC without VPS, SPS or PPS");
   }
   Result<H265SpsInfo> sps = ParseH265Sps(sps_list.front());
@@ -64,6 +65,13 @@ Result<VideoTrackParams> DescribeHvcC(ByteSpan hvcc) {
   p.nal_length_size = config->nal_length_size;
   p.bit_depth = sps->bit_depth_luma;
   p.chroma_format_idc = sps->chroma_format_idc;
+  // The frame-rate hint is optional: a VPS without timing, or one we cannot
+  // read, leaves it 0/0.
+  Result<H265VpsInfo> vps = ParseH265Vps(config->NalUnitsOfType(h265::kVps)[0]);
+  if (vps.ok() && vps->has_timing) {
+    p.frame_rate_num = vps->frame_rate_num;
+    p.frame_rate_den = vps->frame_rate_den;
+  }
   p.description = "H.265 " + H265ProfileName(sps->ptl) + " L" +
                   H265LevelName(sps->ptl.level_idc) +
                   (sps->ptl.tier_flag ? " High tier" : "");

@@ -40,7 +40,8 @@ struct VideoTrackParams {
   int nal_length_size = 4;  // of the frames that go with this CodecPrivate
   int bit_depth = 8;        // luma
   int chroma_format_idc = 1;
-  // Frame rate hint from the SPS VUI timing (H.264 only); 0/0 when absent.
+  // Frame rate hint from the H.264 SPS VUI timing or the H.265 VPS timing
+  // info; 0/0 when absent.
   // A hint only: encoders often signal a nominal rate (media/README.md,
   // rtp_webcam: VUI 15 fps, real 6-57 fps).
   int frame_rate_num = 0;

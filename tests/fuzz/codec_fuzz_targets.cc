@@ -116,6 +116,9 @@ int FuzzH265Sps(const uint8_t* data, size_t size) {
   std::vector<uint8_t> nal = {0x42, 0x01};
   nal.insert(nal.end(), data, data + size);
   Result<H265SpsInfo> sps = ParseH265Sps(nal);
+  nal[0] = 0x40;  // the same payload as a VPS
+  Result<H265VpsInfo> vps = ParseH265Vps(nal);
+  if (vps.ok() && vps->has_timing) FUZZ_CHECK(vps->frame_rate_den > 0);
   if (!sps.ok()) return 0;
   FUZZ_CHECK(sps->width > 0 && sps->width <= sps->coded_width);
   FUZZ_CHECK(sps->height > 0 && sps->height <= sps->coded_height);

@@ -23,7 +23,8 @@ int FuzzHvcC(const uint8_t* data, size_t size);
 int FuzzAudioSpecificConfig(const uint8_t* data, size_t size);
 // The input is an H.264 SPS RBSP-with-emulation without its NAL header byte.
 int FuzzH264Sps(const uint8_t* data, size_t size);
-// The input is an H.265 SPS without its 2-byte NAL header.
+// The input is an H.265 SPS (and, the same bytes, a VPS) without its
+// 2-byte NAL header.
 int FuzzH265Sps(const uint8_t* data, size_t size);
 // Byte 0 picks the codec (bit 0: H.265) and framing (bits 1-2: Annex-B, 1-,
 // 2- or 4-byte lengths); the rest is an access unit.

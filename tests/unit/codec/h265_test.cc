@@ -207,6 +207,63 @@ TEST(H265SpsTest, WrongTypeAndTruncation) {
   EXPECT_GE(failures, static_cast<int>(full.size()) - 1);
 }
 
+// video_parameter_set_rbsp() up to vps_timing_info (H.265 7.3.2.1).
+std::vector<uint8_t> VpsNal(int max_sub_layers_minus1, uint32_t layer_sets_m1,
+                            bool timing) {
+  BitWriter w;
+  w.Bits(4, 0)     // vps_video_parameter_set_id
+      .Bits(2, 3)  // vps_base_layer_internal/available_flag
+      .Bits(6, 0)  // vps_max_layers_minus1
+      .Bits(3, max_sub_layers_minus1)
+      .Flag(true)         // vps_temporal_id_nesting_flag
+      .Bits(16, 0xffff);  // vps_reserved_0xffff_16bits
+  SpsFields ptl;
+  ptl.max_sub_layers_minus1 = max_sub_layers_minus1;
+  ptl.sub_layer_level = true;
+  WritePtl(w, ptl);
+  w.Flag(true);  // vps_sub_layer_ordering_info_present_flag: for each layer
+  for (int i = 0; i <= max_sub_layers_minus1; ++i) w.Ue(4).Ue(2).Ue(0);
+  w.Bits(6, 1)             // vps_max_layer_id
+      .Ue(layer_sets_m1);  // vps_num_layer_sets_minus1
+  for (uint32_t i = 1; i <= layer_sets_m1; ++i) w.Bits(2, 3);  // 2 flags each
+  w.Flag(timing);  // vps_timing_info_present_flag
+  if (timing) w.Bits(32, 1001).Bits(32, 30000).Flag(false);
+  w.TrailingBits();
+  std::vector<uint8_t> nal = {0x40, 0x01};
+  const std::vector<uint8_t> escaped = EscapeRbsp(w.bytes());
+  nal.insert(nal.end(), escaped.begin(), escaped.end());
+  return nal;
+}
+
+TEST(H265VpsTest, TimingGivesFrameRate) {
+  Result<H265VpsInfo> vps = ParseH265Vps(VpsNal(2, 3, true));
+  ASSERT_TRUE(vps.ok()) << vps.status().ToString();
+  EXPECT_EQ(vps->max_sub_layers, 3);
+  EXPECT_EQ(vps->ptl.profile_idc, 1);
+  EXPECT_TRUE(vps->has_timing);
+  EXPECT_EQ(vps->num_units_in_tick, 1001u);
+  EXPECT_EQ(vps->time_scale, 30000u);
+  EXPECT_EQ(vps->frame_rate_num, 30000u);  // E.3.1: no field factor in HEVC
+  EXPECT_EQ(vps->frame_rate_den, 1001u);
+  Result<H265VpsInfo> untimed = ParseH265Vps(VpsNal(0, 0, false));
+  ASSERT_TRUE(untimed.ok()) << untimed.status().ToString();
+  EXPECT_FALSE(untimed->has_timing);
+  EXPECT_EQ(untimed->frame_rate_num, 0u);
+}
+
+TEST(H265VpsTest, Errors) {
+  EXPECT_EQ(ParseH265Vps(FromHex(kPps)).status().code(),
+            StatusCode::kInvalidCodecData);
+  EXPECT_EQ(ParseH265Vps(VpsNal(7, 0, true)).status().code(),
+            StatusCode::kInvalidCodecData);  // 0..6
+  EXPECT_EQ(ParseH265Vps(VpsNal(0, 1024, true)).status().code(),
+            StatusCode::kInvalidCodecData);  // 0..1023
+  const std::vector<uint8_t> full = VpsNal(1, 1, true);
+  for (size_t n = 0; n + 1 < full.size(); ++n) {  // the last byte: stop bit
+    EXPECT_FALSE(ParseH265Vps(ByteSpan(full.data(), n)).ok()) << n;
+  }
+}
+
 // ISO/IEC 14496-15 8.3.3.1.1, field by field.
 TEST(HvcCTest, BuildByteExact) {
   const std::vector<uint8_t> vps = FromHex(kVps);

@@ -351,6 +351,9 @@ TEST(MediaTest, H265AnnexBInBandParameterSets) {
   EXPECT_EQ(p->width, 640);
   EXPECT_EQ(p->height, 360);
   EXPECT_EQ(p->description, "H.265 Main L5");
+  // Its VPS timing says 25 fps (README: 25 fps, 40 ms per frame).
+  EXPECT_EQ(p->frame_rate_num, 25);
+  EXPECT_EQ(p->frame_rate_den, 1);
   // Converting the AU to 4-byte lengths and back gives the same NAL units.
   Result<std::vector<uint8_t>> avcc_au = AnnexBToLengthPrefixed(first, 4);
   ASSERT_TRUE(avcc_au.ok());
