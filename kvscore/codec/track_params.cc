@@ -87,6 +87,9 @@ Result<AudioTrackParams> DescribeAac(ByteSpan asc) {
   p.channels = config->output_channels;
   p.core_sample_rate = config->core_sample_rate;
   p.core_channels = config->core_channels;
+  p.implicit_sbr_possible = config->sbr == AacFlag::kUnknown &&
+                            config->object_type == kAacLc &&
+                            config->core_sample_rate <= 24000;
   p.description = AacProfileName(*config) + " " +
                   std::to_string(p.sample_rate) + " Hz " +
                   std::to_string(p.channels) + " ch";

@@ -52,13 +52,20 @@ struct VideoTrackParams {
 
 struct AudioTrackParams {
   const char* codec_id = "";  // kCodecIdAac or kCodecIdG711
-  // What a decoder outputs (SBR-doubled rate, PS stereo): the values the
-  // Audio element's SamplingFrequency and Channels carry.
+  // What a decoder outputs (SBR-doubled rate, PS stereo): the values for
+  // the Audio element's SamplingFrequency and Channels. (A writer following
+  // the Matroska convention for SBR instead puts core_sample_rate in
+  // SamplingFrequency and this in OutputSamplingFrequency.)
   int sample_rate = 0;  // Hz
   int channels = 0;
   // The AAC core's rate and channels (equal to the above without SBR/PS).
   int core_sample_rate = 0;
   int core_channels = 0;
+  // AAC only: true when the ASC leaves SBR unsignalled (implicit
+  // signalling) on an LC core at 24 kHz or less, so a decoder that finds
+  // SBR in the payload outputs 2 x core_sample_rate. Caps that say twice
+  // the core rate then agree with this CodecPrivate.
+  bool implicit_sbr_possible = false;
   int bit_depth = 0;        // 8 for G.711; 0 (not written) for AAC
   std::string description;  // "AAC LC 44100 Hz 2 ch", "HE-AAC v2 ..."
 };

@@ -74,6 +74,18 @@ TEST(TrackParamsTest, DescribeAac) {
   EXPECT_EQ(lc->core_sample_rate, 44100);
   EXPECT_EQ(lc->bit_depth, 0);
   EXPECT_EQ(lc->description, "AAC LC 44100 Hz 2 ch");
+  EXPECT_FALSE(lc->implicit_sbr_possible);  // 44.1 kHz core: no SBR room
+  // LC at 22050 Hz with nothing signalled: SBR may be implicit.
+  Result<AudioTrackParams> low = DescribeAac(FromHex("1390"));
+  ASSERT_TRUE(low.ok());
+  EXPECT_EQ(low->sample_rate, 22050);
+  EXPECT_TRUE(low->implicit_sbr_possible);
+  // The same with the sync extension saying sbrPresentFlag 0: known absent.
+  // 00010 0111 0010 000 | 0x2b7 | 00101 | 0, padded.
+  Result<AudioTrackParams> no_sbr = DescribeAac(FromHex("1390 56e5 00"));
+  ASSERT_TRUE(no_sbr.ok());
+  EXPECT_EQ(no_sbr->sample_rate, 22050);
+  EXPECT_FALSE(no_sbr->implicit_sbr_possible);
   // HE-AAC v2: AOT 29, 24000 Hz mono core, 48000 Hz output.
   Result<AudioTrackParams> v2 = DescribeAac(FromHex("eb098800"));
   ASSERT_TRUE(v2.ok());
@@ -82,6 +94,7 @@ TEST(TrackParamsTest, DescribeAac) {
   EXPECT_EQ(v2->core_sample_rate, 24000);
   EXPECT_EQ(v2->core_channels, 1);
   EXPECT_EQ(v2->description, "HE-AAC v2 48000 Hz 2 ch");
+  EXPECT_FALSE(v2->implicit_sbr_possible);  // signalled explicitly
   EXPECT_EQ(DescribeAac(FromHex("16")).status().code(),
             StatusCode::kInvalidCodecData);
 }
