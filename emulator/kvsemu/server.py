@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
 from aiohttp import web
+from aiohttp.http import HttpVersion11
 
 from . import admin
 from .archived import CHUNK_CONTENT_TYPE, ArchivedMedia
@@ -149,19 +150,62 @@ class Service:
         return web.Response(body=json.dumps(result).encode(), headers={
             "Content-Type": "application/json", "x-amzn-RequestId": request_id})
 
-    async def _put_media(self, request: web.Request, request_id: str) -> web.StreamResponse:
+    def _put_media_checks(self, request: web.Request):
+        """Signature, headers, faults and stream of a PutMedia request.
+
+        Runs once per request: from the Expect handler (so a rejected request
+        gets its final status instead of "100 Continue" and the client never
+        sends the body) or else from the handler.
+        """
+        if "putmedia" in request:
+            return request["putmedia"]
         self.verifier.verify(request.method, request.raw_path, received_headers(request),
                              b"", streaming=True)
         name, arn, timecode_type, start_ms, acks = parse_headers(request)
         params = {"StreamName": name} if name is not None else {"StreamARN": arn}
         self._apply_faults(request, "PutMedia", self._stream_name(params))
         data = find_stream(self.store, params, self.config.region)
+        request["putmedia"] = (data, timecode_type, start_ms, acks)
+        return request["putmedia"]
+
+    async def expect(self, request: web.Request) -> Optional[web.StreamResponse]:
+        """Expect: 100-continue.  PutMedia is checked first (see _put_media_checks)."""
+        if request.path == PUT_MEDIA_PATH and request.method == "POST":
+            request_id = new_request_id()
+            request["request_id"] = request_id
+            try:
+                self._put_media_checks(request)
+            except KvsError as exc:
+                log.info("PutMedia refused before 100-continue: %d %s: %s", exc.status,
+                         exc.error_type, exc.message)
+                # aiohttp 3.8 ignores a response returned by an Expect handler but
+                # sends a raised HTTPException as the final response.
+                raise _FinalResponse(exc, request_id)
+        if request.headers.get("Expect", "").lower() == "100-continue" and \
+                request.version == HttpVersion11:
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        return None
+
+    async def _put_media(self, request: web.Request, request_id: str) -> web.StreamResponse:
+        request_id = request.get("request_id", request_id)
+        data, timecode_type, start_ms, acks = self._put_media_checks(request)
         log.info("PutMedia %s: %s timecodes, producer start %s ms, acks %s",
                  data.stream.name, timecode_type, start_ms, acks)
         session = PutMediaSession(request, self.store, self.faults, self.limits,
                                   self.config.discard, data, request_id, timecode_type,
                                   start_ms, acks)
         return await session.run()
+
+
+class _FinalResponse(web.HTTPException):
+    """A KvsError answer raised from the Expect handler (sent instead of 100)."""
+
+    def __init__(self, error: KvsError, request_id: str):
+        self.status_code = error.status
+        super().__init__(headers={"x-amzn-ErrorType": error.error_type,
+                                  "x-amzn-RequestId": request_id},
+                         body=json.dumps({"message": error.message}).encode(),
+                         content_type="application/json")
 
 
 def received_headers(request: web.Request) -> list:
@@ -171,5 +215,5 @@ def received_headers(request: web.Request) -> list:
 
 def make_app(service: Service) -> web.Application:
     app = web.Application(client_max_size=16 * 1024 * 1024)
-    app.router.add_route("*", "/{tail:.*}", service.handle)
+    app.router.add_route("*", "/{tail:.*}", service.handle, expect_handler=service.expect)
     return app

@@ -101,6 +101,7 @@ class PutMediaClient:
         self.raw_body = b""
         self.send_failed = False
         self.reset_seen = False
+        self.saw_continue = False
 
     async def open(self) -> "PutMediaClient":
         context = None
@@ -172,6 +173,7 @@ class PutMediaClient:
                 k, _, v = h.decode().partition(":")
                 headers[k.strip().lower()] = v.strip()
             if status == 100:
+                self.saw_continue = True
                 continue
             self.status_code = status
             self.response_headers = headers

@@ -143,6 +143,18 @@ def test_putmedia_bad_signature_gets_403_before_any_ack(cam):
     assert "signature" in body["message"]
 
 
+@pytest.mark.parametrize("stream,status", [("cam", 200), ("missing", 404)])
+def test_putmedia_is_checked_before_100_continue(cam, stream, status):
+    async def go():
+        client = PutMediaClient(cam, stream=stream)
+        await client.open()
+        got = await client.status()
+        client.close()
+        return got, client.saw_continue
+    # A request kvslocal refuses gets its final status instead of "100 Continue".
+    assert run(go()) == (status, status == 200)
+
+
 def test_putmedia_expired_signature(cam):
     async def go():
         client = PutMediaClient(cam, stream="cam", amz_date=stamp(-16 * 60))
