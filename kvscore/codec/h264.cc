@@ -160,13 +160,30 @@ constexpr uint16_t kSampleAspect[17][2] = {
     {24, 11}, {20, 11},  {32, 11}, {80, 33}, {18, 11}, {15, 11},
     {64, 33}, {160, 99}, {4, 3},   {3, 2},   {2, 1}};
 
+// timing_info of vui_parameters() (E.1.1); the frame rate per E.2.1.
+void ReadVuiTiming(BitReader& br, H264SpsInfo* sps) {
+  const uint32_t units = br.Bits(32);
+  const uint32_t scale = br.Bits(32);
+  const bool fixed = br.Flag();
+  if (!br.ok() || units == 0 || scale == 0) return;
+  sps->has_vui_timing = true;
+  sps->num_units_in_tick = units;
+  sps->time_scale = scale;
+  sps->fixed_frame_rate = fixed;
+  const uint64_t den = uint64_t{units} * 2;  // a frame is two field ticks
+  const uint64_t g = std::gcd(uint64_t{scale}, den);
+  if (den / g > UINT32_MAX) return;  // not representable: leave 0/0
+  sps->frame_rate_num = static_cast<uint32_t>(scale / g);
+  sps->frame_rate_den = static_cast<uint32_t>(den / g);
+}
+
 // vui_parameters() (E.1.1) up to timing_info; later fields are not needed.
 // Lenient: a VUI cut short keeps what was read before the cut.
 void ReadVui(BitReader& br, H264SpsInfo* sps) {
   sps->has_vui = true;
   if (br.Flag()) {  // aspect_ratio_info_present_flag
     const uint32_t idc = br.Bits(8);
-    if (idc == 255) {
+    if (idc == 255) {  // Extended_SAR
       sps->sar_width = br.Bits(16);
       sps->sar_height = br.Bits(16);
     } else if (idc <= 16) {
@@ -183,20 +200,7 @@ void ReadVui(BitReader& br, H264SpsInfo* sps) {
     br.Ue();
     br.Ue();
   }
-  if (!br.ok() || !br.Flag()) return;  // timing_info_present_flag
-  const uint32_t units = br.Bits(32);
-  const uint32_t scale = br.Bits(32);
-  const bool fixed = br.Flag();
-  if (!br.ok() || units == 0 || scale == 0) return;
-  sps->has_vui_timing = true;
-  sps->num_units_in_tick = units;
-  sps->time_scale = scale;
-  sps->fixed_frame_rate = fixed;
-  const uint64_t den = uint64_t{units} * 2;
-  const uint64_t g = std::gcd(uint64_t{scale}, den);
-  sps->frame_rate_num = static_cast<uint32_t>(scale / g);
-  sps->frame_rate_den = static_cast<uint32_t>(den / g);
-  if (den / g > UINT32_MAX) sps->frame_rate_num = sps->frame_rate_den = 0;
+  if (br.ok() && br.Flag()) ReadVuiTiming(br, sps);
 }
 
 Status CheckNalType(ByteSpan nal, int type, const char* what) {

@@ -224,6 +224,41 @@ Result<H265SpsInfo> ParseH265Sps(ByteSpan nal) {
   return sps;
 }
 
+namespace {
+
+// The VPS fields between profile_tier_level() and vps_timing_info_present
+// (H.265 7.3.2.1): sub-layer ordering info and the layer-id sets.
+Status SkipVpsLayerInfo(BitReader& br, uint32_t max_sub_layers_minus1) {
+  const bool ordering_for_all = br.Flag();
+  for (uint32_t i = ordering_for_all ? 0 : max_sub_layers_minus1;
+       i <= max_sub_layers_minus1 && br.ok(); ++i) {
+    br.Ue();  // vps_max_dec_pic_buffering_minus1
+    br.Ue();  // vps_max_num_reorder_pics
+    br.Ue();  // vps_max_latency_increase_plus1
+  }
+  const uint32_t max_layer_id = br.Bits(6);
+  const uint32_t num_layer_sets_minus1 = br.Ue();
+  KVS_RETURN_IF_ERROR(br.status("H.265 VPS"));
+  KVS_RETURN_IF_ERROR(CheckRange("VPS vps_num_layer_sets_minus1",
+                                 num_layer_sets_minus1, 0, 1023));
+  br.Skip(size_t{num_layer_sets_minus1} * (max_layer_id + 1));
+  return br.status("H.265 VPS layer sets");
+}
+
+Status ReadVpsTiming(BitReader& br, H265VpsInfo* vps) {
+  vps->num_units_in_tick = br.Bits(32);
+  vps->time_scale = br.Bits(32);
+  KVS_RETURN_IF_ERROR(br.status("H.265 VPS timing"));
+  if (vps->num_units_in_tick == 0 || vps->time_scale == 0) return Status::Ok();
+  vps->has_timing = true;
+  const uint32_t g = std::gcd(vps->time_scale, vps->num_units_in_tick);
+  vps->frame_rate_num = vps->time_scale / g;
+  vps->frame_rate_den = vps->num_units_in_tick / g;
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<H265VpsInfo> ParseH265Vps(ByteSpan nal) {
   KVS_RETURN_IF_ERROR(CheckNalType(nal, h265::kVps, "H.265 VPS"));
   const std::vector<uint8_t> rbsp = UnescapeRbsp(nal.subspan(2));
@@ -238,30 +273,10 @@ Result<H265VpsInfo> ParseH265Vps(ByteSpan nal) {
   vps.max_sub_layers = max_sub_layers_minus1 + 1;
   ReadGeneralPtl(br, &vps.ptl);
   SkipSubLayerPtl(br, max_sub_layers_minus1);
-  const bool ordering_for_all = br.Flag();
-  for (uint32_t i = ordering_for_all ? 0 : max_sub_layers_minus1;
-       i <= max_sub_layers_minus1 && br.ok(); ++i) {
-    br.Ue();  // vps_max_dec_pic_buffering_minus1
-    br.Ue();  // vps_max_num_reorder_pics
-    br.Ue();  // vps_max_latency_increase_plus1
+  KVS_RETURN_IF_ERROR(SkipVpsLayerInfo(br, max_sub_layers_minus1));
+  if (br.Flag()) {  // vps_timing_info_present_flag
+    KVS_RETURN_IF_ERROR(ReadVpsTiming(br, &vps));
   }
-  const uint32_t max_layer_id = br.Bits(6);
-  const uint32_t num_layer_sets_minus1 = br.Ue();
-  KVS_RETURN_IF_ERROR(br.status("H.265 VPS"));
-  KVS_RETURN_IF_ERROR(CheckRange("VPS vps_num_layer_sets_minus1",
-                                 num_layer_sets_minus1, 0, 1023));
-  br.Skip(size_t{num_layer_sets_minus1} * (max_layer_id + 1));
-  const bool timing = br.Flag();
-  KVS_RETURN_IF_ERROR(br.status("H.265 VPS layer sets"));
-  if (!timing) return vps;
-  vps.num_units_in_tick = br.Bits(32);
-  vps.time_scale = br.Bits(32);
-  KVS_RETURN_IF_ERROR(br.status("H.265 VPS timing"));
-  if (vps.num_units_in_tick == 0 || vps.time_scale == 0) return vps;
-  vps.has_timing = true;
-  const uint32_t g = std::gcd(vps.time_scale, vps.num_units_in_tick);
-  vps.frame_rate_num = vps.time_scale / g;
-  vps.frame_rate_den = vps.num_units_in_tick / g;
   return vps;
 }
 
