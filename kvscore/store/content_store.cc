@@ -21,8 +21,23 @@ Piece Piece::Ref(BytesRef ref) {
   return piece;
 }
 
+namespace {
+
+StoreOptions MakeOptions(uint64_t max_bytes, FreeRule rule) {
+  StoreOptions options;
+  options.max_bytes = max_bytes;
+  options.rule = rule;
+  return options;
+}
+
+}  // namespace
+
 ContentStore::ContentStore(uint64_t max_bytes, FreeRule rule)
-    : max_bytes_(max_bytes), rule_(rule) {}
+    : ContentStore(MakeOptions(max_bytes, rule)) {}
+
+ContentStore::ContentStore(StoreOptions options)
+    : options_(options),
+      clock_(options.clock != nullptr ? *options.clock : SystemClock()) {}
 
 ContentStore::Fragment* ContentStore::Find(uint64_t index) {
   if (fragments_.empty() || index < fragments_.front().info.index) {
@@ -71,15 +86,20 @@ Status ContentStore::BeginFragment(int64_t timecode, std::vector<Piece> pieces,
     fragment.info.index = next_index_++;
     fragment.info.timecode = timecode;
     fragment.info.first_frame_mono_ns = now_mono_ns;
+    fragment.info.last_frame_mono_ns = now_mono_ns;
     fragment.header_id = current_header_;
     for (Piece& p : pieces) {
       fragment.info.bytes += p.length;
       fragment.pieces.push_back(std::move(p));
     }
     fragment.held = fragment.info.bytes;
+    pending_timecode_ = timecode;
     MakeRoom(fragment.info.bytes, &evicted);
+    pending_timecode_ = kNoPendingTimecode;
     counters_.bytes_held += fragment.info.bytes;
+    counters_.bytes_in += fragment.info.bytes;
     ++counters_.fragments_held;
+    ++counters_.fragments_created;
     fragments_.push_back(std::move(fragment));
     NotifyReaderLocked(&wake);
   }
@@ -100,18 +120,22 @@ Status ContentStore::AppendFrame(Piece block_header, Piece payload) {
     if (fragments_.empty() || fragments_.back().complete) {
       status = Status(StatusCode::kFailedPrecondition, "no open fragment");
     } else if (!MakeRoom(bytes, &evicted)) {
-      status = Status(StatusCode::kResourceExhausted,
-                      "content store full: " + std::to_string(max_bytes_) +
-                          " bytes (storage-size) are held by fragments "
-                          "awaiting acknowledgement");
+      status =
+          Status(StatusCode::kResourceExhausted,
+                 "content store full: " + std::to_string(options_.max_bytes) +
+                     " bytes (storage-size) are held by fragments "
+                     "awaiting acknowledgement");
     } else {
       Fragment& f = fragments_.back();
+      if (payload.stamp_ns != 0) f.info.last_frame_mono_ns = payload.stamp_ns;
       f.pieces.push_back(std::move(block_header));
       f.pieces.push_back(std::move(payload));
       f.info.bytes += bytes;
       f.held += bytes;
       ++f.info.frames;
       counters_.bytes_held += bytes;
+      counters_.bytes_in += bytes;
+      ++counters_.frames_in;
       NotifyReaderLocked(&wake);
     }
   }
@@ -152,19 +176,77 @@ void ContentStore::Finish() {
   if (wake && data_listener_) data_listener_();
 }
 
+bool ContentStore::Fits(uint64_t bytes) const {
+  if (counters_.bytes_held + bytes > options_.max_bytes) return false;
+  if (options_.max_duration_ms <= 0 ||
+      pending_timecode_ == kNoPendingTimecode) {
+    return true;
+  }
+  for (const Fragment& f : fragments_) {
+    if (f.pieces.empty()) continue;  // Tombstone.
+    return pending_timecode_ - f.info.timecode <= options_.max_duration_ms;
+  }
+  return true;
+}
+
 bool ContentStore::MakeRoom(uint64_t bytes,
                             std::vector<FragmentInfo>* evicted) {
-  for (Fragment& f : fragments_) {
-    if (counters_.bytes_held + bytes <= max_bytes_) break;
-    if (!f.complete || f.reading || f.pieces.empty()) continue;
-    evicted->push_back(f.info);
-    ++counters_.evicted_fragments;
-    counters_.evicted_bytes += f.info.bytes;
-    counters_.evicted_frames += f.info.frames;
-    DropPieces(&f);
+  if (!options_.block_when_full) {
+    for (Fragment& f : fragments_) {
+      if (Fits(bytes)) break;
+      if (!f.complete || f.reading || f.pieces.empty()) continue;
+      evicted->push_back(f.info);
+      ++counters_.evicted_fragments;
+      counters_.evicted_bytes += f.info.bytes;
+      counters_.evicted_frames += f.info.frames;
+      DropPieces(&f);
+    }
+    FreeAcknowledged();
   }
-  FreeAcknowledged();
-  return counters_.bytes_held + bytes <= max_bytes_;
+  // Offline: WaitForRoom() ran first; a new fragment may exceed the
+  // duration window by its own start, which is accepted.
+  if (options_.block_when_full && pending_timecode_ != kNoPendingTimecode) {
+    return true;
+  }
+  return counters_.bytes_held + bytes <= options_.max_bytes;
+}
+
+Status ContentStore::WaitForRoom(uint64_t bytes) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    if (waits_cancelled_) {
+      return Status(StatusCode::kCancelled, "wait for storage cancelled");
+    }
+    if (counters_.bytes_held + bytes <= options_.max_bytes &&
+        !DurationExceededLocked()) {
+      return Status::Ok();
+    }
+    bool only_open = fragments_.empty() ||
+                     (fragments_.size() == 1 && !fragments_.back().complete);
+    if (only_open) {
+      return Status(StatusCode::kResourceExhausted,
+                    "storage-size (" + std::to_string(options_.max_bytes) +
+                        " bytes) is too small for one fragment");
+    }
+    room_.wait(lock);
+  }
+}
+
+bool ContentStore::DurationExceededLocked() const {
+  if (options_.max_duration_ms <= 0 || fragments_.size() < 2) return false;
+  return fragments_.back().info.timecode - fragments_.front().info.timecode >
+         options_.max_duration_ms;
+}
+
+void ContentStore::CancelWaits() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  waits_cancelled_ = true;
+  room_.notify_all();
+}
+
+void ContentStore::ResumeWaits() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  waits_cancelled_ = false;
 }
 
 void ContentStore::DropPieces(Fragment* f) {
@@ -172,12 +254,13 @@ void ContentStore::DropPieces(Fragment* f) {
   f->held = 0;
   f->pieces.clear();
   f->pieces.shrink_to_fit();
+  room_.notify_all();
 }
 
 bool ContentStore::Freeable(const Fragment& f) const {
   if (!f.complete) return false;
   if (f.pieces.empty()) return true;  // Evicted or skipped.
-  switch (rule_) {
+  switch (options_.rule) {
     case FreeRule::kOnPersisted:
       return f.ack >= AckLevel::kPersisted;
     case FreeRule::kOnReceived:
@@ -194,6 +277,7 @@ void ContentStore::FreeAcknowledged() {
     counters_.bytes_held -= fragments_.front().held;
     --counters_.fragments_held;
     fragments_.pop_front();
+    room_.notify_all();
   }
 }
 
@@ -285,11 +369,15 @@ size_t ContentStore::Read(UploadCursor* cursor, uint8_t* out, size_t capacity,
     total += n;
     cursor->offset += n;
     if (cursor->offset == p.length) {
+      if (p.stamp_ns != 0) {
+        frame_to_socket_.Record(clock_.MonotonicNs() - p.stamp_ns);
+      }
       ++cursor->piece;
       cursor->offset = 0;
     }
   }
-  if (rule_ == FreeRule::kOnSent) FreeAcknowledged();
+  if (options_.rule == FreeRule::kOnSent) FreeAcknowledged();
+  counters_.bytes_read += total;
   if (total > 0) *state = ReadState::kData;
   return total;
 }
@@ -307,6 +395,13 @@ bool ContentStore::Acknowledge(uint64_t index, AckLevel level) {
     std::lock_guard<std::mutex> lock(mutex_);
     Fragment* f = Find(index);
     if (f == nullptr) return false;
+    int64_t age = clock_.MonotonicNs() - f->info.last_frame_mono_ns;
+    if (level >= AckLevel::kReceived && f->ack < AckLevel::kReceived) {
+      frame_to_received_.Record(age);
+    }
+    if (level >= AckLevel::kPersisted && f->ack < AckLevel::kPersisted) {
+      frame_to_persisted_.Record(age);
+    }
     if (level > f->ack) f->ack = level;
     FreeAcknowledged();
     if (finished_ && fragments_.empty()) NotifyReaderLocked(&wake);
@@ -323,6 +418,7 @@ bool ContentStore::Skip(uint64_t index, FragmentInfo* info) {
     if (f == nullptr || f->pieces.empty()) return false;
     *info = f->info;
     DropPieces(f);
+    ++counters_.skipped_fragments;
     f->complete = true;
     f->reading = false;
     FreeAcknowledged();
@@ -366,6 +462,34 @@ bool ContentStore::Drained() const {
 ContentStore::Counters ContentStore::counters() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return counters_;
+}
+
+ContentStore::Metrics ContentStore::GetMetrics() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Metrics m;
+  m.counters = counters_;
+  m.max_bytes = options_.max_bytes;
+  const Fragment* oldest = nullptr;
+  const Fragment* oldest_unsent = nullptr;
+  for (const Fragment& f : fragments_) {
+    if (f.pieces.empty()) continue;
+    if (oldest == nullptr) oldest = &f;
+    if (!f.sent) {
+      m.unsent_bytes += f.held;
+      if (oldest_unsent == nullptr) oldest_unsent = &f;
+    }
+  }
+  if (oldest != nullptr) {
+    int64_t newest = fragments_.back().info.timecode;
+    m.held_duration_ms = newest - oldest->info.timecode;
+    if (oldest_unsent != nullptr) {
+      m.unsent_duration_ms = newest - oldest_unsent->info.timecode;
+    }
+  }
+  m.frame_to_socket = frame_to_socket_;
+  m.frame_to_received = frame_to_received_;
+  m.frame_to_persisted = frame_to_persisted_;
+  return m;
 }
 
 }  // namespace kvs

@@ -16,10 +16,20 @@
 // step 8). Memory is bounded by `max_bytes`, counting bytes really held;
 // nothing is reserved up front.
 //
-// When an append would exceed `max_bytes`, the store evicts whole fragments,
-// oldest first, that no session is reading, and reports each eviction; it
-// never evicts part of a fragment. If that is not enough the append fails
-// with kResourceExhausted (the caller drops or waits; see stream/).
+// When an append would exceed `max_bytes` (storage-size), or the held media
+// would span more than `max_duration_ms` (buffer-duration):
+//   - realtime (block_when_full false): the store evicts whole fragments,
+//     oldest first, that no session is reading, and reports each eviction;
+//     it never evicts part of a fragment. If that is not enough the append
+//     fails with kResourceExhausted and the caller drops the frame;
+//   - offline (block_when_full true): nothing is evicted; the producer calls
+//     WaitForRoom(), which blocks until ACKs free enough, or until
+//     CancelWaits() (flush, state change, fatal error).
+//
+// Metrics (Metrics()): held and unsent bytes and durations, and latency
+// histograms measured cheaply under the store's lock: frame in -> its last
+// byte handed to the socket, and a fragment's last frame in -> RECEIVED /
+// PERSISTED.
 //
 // Thread-safety: all methods are thread-safe (one mutex per store). The
 // producer side is called from GStreamer streaming threads, the reader side
@@ -27,6 +37,7 @@
 #ifndef KVSCORE_STORE_CONTENT_STORE_H_
 #define KVSCORE_STORE_CONTENT_STORE_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -35,6 +46,8 @@
 #include <vector>
 
 #include "kvscore/base/bytes.h"
+#include "kvscore/base/clock.h"
+#include "kvscore/base/histogram.h"
 #include "kvscore/base/status.h"
 
 namespace kvs {
@@ -48,6 +61,9 @@ struct Piece {
   uint32_t offset = 0;
   uint32_t length = 0;
   uint8_t inline_bytes[kInlineBytes];
+  // Monotonic ns when the frame this payload belongs to entered kvscore;
+  // 0 for headers. Drives the frame -> socket latency metric.
+  int64_t stamp_ns = 0;
 
   // An inline copy of `bytes` (bytes.size() <= kInlineBytes) or, if longer,
   // a reference to a fresh owned copy.
@@ -76,6 +92,19 @@ struct FragmentInfo {
   uint64_t bytes = 0;
   uint32_t frames = 0;
   int64_t first_frame_mono_ns = 0;  // Monotonic time its first frame came in.
+  int64_t last_frame_mono_ns = 0;   // ... and its last frame.
+};
+
+struct StoreOptions {
+  uint64_t max_bytes = 128ull << 20;  // storage-size, in bytes.
+  FreeRule rule = FreeRule::kOnPersisted;
+  // Offline mode: the producer waits for room instead of evicting.
+  bool block_when_full = false;
+  // buffer-duration: most media held, in ms of fragment timecodes
+  // (newest fragment start - oldest fragment start); 0 = no limit.
+  int64_t max_duration_ms = 0;
+  // For latency metrics; null = SystemClock().
+  const Clock* clock = nullptr;
 };
 
 // The position of a PutMedia body in the store. Owned by one session.
@@ -102,12 +131,31 @@ class ContentStore {
   struct Counters {
     uint64_t bytes_held = 0;  // Bytes currently in the store.
     uint64_t fragments_held = 0;
-    uint64_t evicted_fragments = 0;  // Dropped for space, never sent.
+    uint64_t evicted_fragments = 0;  // Dropped for space or duration.
     uint64_t evicted_bytes = 0;
     uint64_t evicted_frames = 0;
+    uint64_t skipped_fragments = 0;  // Given up after a non-retriable ERROR.
+    uint64_t frames_in = 0;          // Frames appended, ever.
+    uint64_t bytes_in = 0;           // Body bytes appended, ever.
+    uint64_t bytes_read = 0;  // Body bytes handed to sessions, ever (replays
+                              // count again).
+    uint64_t fragments_created = 0;
   };
 
-  explicit ContentStore(uint64_t max_bytes, FreeRule rule);
+  // A snapshot for stats (kvssink `stats`; upstream's StreamMetrics).
+  struct Metrics {
+    Counters counters;
+    uint64_t max_bytes = 0;
+    uint64_t unsent_bytes = 0;            // Held and not yet fully read.
+    int64_t held_duration_ms = 0;         // Overall view duration.
+    int64_t unsent_duration_ms = 0;       // Current view duration.
+    LatencyHistogram frame_to_socket;     // ns, frame in -> last byte sent.
+    LatencyHistogram frame_to_received;   // ns, last frame -> RECEIVED.
+    LatencyHistogram frame_to_persisted;  // ns, last frame -> PERSISTED.
+  };
+
+  ContentStore(uint64_t max_bytes, FreeRule rule);
+  explicit ContentStore(StoreOptions options);
 
   // --- Producer side (one producer at a time). ---
 
@@ -119,8 +167,16 @@ class ContentStore {
                        int64_t now_mono_ns);
   // Appends one frame (its SimpleBlock header and payload) to the open
   // fragment. kFailedPrecondition without an open fragment;
-  // kResourceExhausted when it does not fit even after eviction.
+  // kResourceExhausted when it does not fit (after eviction in realtime).
   Status AppendFrame(Piece block_header, Piece payload);
+  // Offline mode: blocks until `bytes` more fit (bytes and duration), then
+  // returns OK. Returns kCancelled after CancelWaits() (and for every call
+  // until ResumeWaits()), and kResourceExhausted at once when waiting
+  // cannot help: nothing but the open fragment is held. Never call with a
+  // lock the network thread needs.
+  Status WaitForRoom(uint64_t bytes);
+  void CancelWaits();
+  void ResumeWaits();
   // Appends pieces to the open fragment and completes it (e.g. the
   // end-of-fragment Tags). No-op without an open fragment.
   void EndFragment(std::vector<Piece> trailer);
@@ -162,7 +218,8 @@ class ContentStore {
   // True once Finish() was called and every fragment has been freed.
   bool Drained() const;
   Counters counters() const;
-  uint64_t max_bytes() const { return max_bytes_; }
+  Metrics GetMetrics() const;
+  uint64_t max_bytes() const { return options_.max_bytes; }
 
  private:
   struct Fragment {
@@ -179,6 +236,8 @@ class ContentStore {
   Fragment* Find(uint64_t index);
   const Fragment* Find(uint64_t index) const;
   const Fragment* FirstAtOrAfter(uint64_t index) const;
+  bool Fits(uint64_t bytes) const;
+  bool DurationExceededLocked() const;
   bool MakeRoom(uint64_t bytes, std::vector<FragmentInfo>* evicted);
   void FreeAcknowledged();
   bool Freeable(const Fragment& f) const;
@@ -186,16 +245,23 @@ class ContentStore {
   void DropPieces(Fragment* f);
   size_t ReadHeader(UploadCursor* cursor, uint8_t* out, size_t capacity);
 
-  const uint64_t max_bytes_;
-  const FreeRule rule_;
-  mutable std::mutex mutex_;  // Guards everything below.
+  const StoreOptions options_;
+  const Clock& clock_;
+  mutable std::mutex mutex_;      // Guards everything below.
+  std::condition_variable room_;  // Signalled when bytes are freed.
+  bool waits_cancelled_ = false;
   std::map<uint64_t, BytesRef> headers_;
   uint64_t current_header_ = 0;
   std::deque<Fragment> fragments_;  // Oldest first; indexes increase by 1.
   uint64_t next_index_ = 0;
   bool finished_ = false;
   bool reader_waiting_ = false;
+  static constexpr int64_t kNoPendingTimecode = INT64_MIN;
+  int64_t pending_timecode_ = kNoPendingTimecode;  // Of a fragment starting.
   Counters counters_;
+  LatencyHistogram frame_to_socket_;
+  LatencyHistogram frame_to_received_;
+  LatencyHistogram frame_to_persisted_;
   std::function<void()> data_listener_;
   std::function<void(const FragmentInfo&)> eviction_listener_;
 };

@@ -109,11 +109,13 @@ Status Packager::PutFrame(const Frame& frame, int64_t now_mono_ns) {
   uint8_t flags = frame.key() ? mkv::kBlockFlagKeyframe : 0;
   if (frame.flags & kFrameFlagDiscardable) flags |= mkv::kBlockFlagDiscardable;
   if (frame.flags & kFrameFlagInvisible) flags |= mkv::kBlockFlagInvisible;
+  Piece payload = Piece::Ref(frame.data);  // By reference: no copy.
+  payload.stamp_ns = now_mono_ns;
   Status appended =
       store_->AppendFrame(Piece::Copy(mkv::SimpleBlockHeader(
                               frame.track, static_cast<int16_t>(relative),
                               flags, frame.data->size())),
-                          Piece::Ref(frame.data));
+                          std::move(payload));
   if (!appended.ok()) {
     ++counters_.dropped_frames;
     drop_until_key_ = true;
