@@ -191,6 +191,25 @@ def add_mp4_seeds(corpus, media):
                 corpus.add("asc", tag, config)
 
 
+def add_flv_seeds(corpus, media):
+    """The AVC and AAC sequence headers of the FLV files (FLV spec E.4)."""
+    for name in sorted(os.listdir(media)):
+        if not name.endswith(".flv"):
+            continue
+        with open(os.path.join(media, name), "rb") as f:
+            data = f.read(65536)
+        pos = struct.unpack(">I", data[5:9])[0] + 4
+        while pos + 11 <= len(data):
+            kind = data[pos] & 0x1F
+            size = int.from_bytes(data[pos + 1:pos + 4], "big")
+            body = data[pos + 11:pos + 11 + size]
+            if kind == 9 and len(body) > 5 and body[0] & 0x0F == 7 and body[1] == 0:
+                corpus.add("avcc", name[:-4], body[5:])
+            if kind == 8 and len(body) > 2 and body[0] >> 4 == 10 and body[1] == 0:
+                corpus.add("asc", name[:-4], body[2:])
+            pos += 11 + size + 4
+
+
 def add_annexb_seeds(corpus, media):
     with open(os.path.join(media, "kvs_h264_high_640x480_25fps_nob.h264"), "rb") as f:
         h264 = f.read(119387)  # frame 1: AUD SPS PPS SEI IDR
@@ -271,6 +290,7 @@ def main():
     media = os.path.join(shared, "media")
     corpus = Corpus()
     add_mp4_seeds(corpus, media)
+    add_flv_seeds(corpus, media)
     add_annexb_seeds(corpus, media)
     add_wave_seeds(corpus, media)
     add_hand_made_seeds(corpus)

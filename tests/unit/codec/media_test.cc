@@ -9,12 +9,14 @@
 #include <vector>
 
 #include "kvscore/codec/aac.h"
+#include "kvscore/codec/g711.h"
 #include "kvscore/codec/h264.h"
 #include "kvscore/codec/h265.h"
 #include "kvscore/codec/nal.h"
 #include "kvscore/codec/parameter_sets.h"
 #include "kvscore/codec/track_params.h"
 #include "tests/unit/codec/mp4_boxes.h"
+#include "tests/unit/codec/stream_probe.h"
 #include "tests/unit/test_support.h"
 
 namespace kvs {
@@ -387,6 +389,64 @@ TEST(MediaTest, H264SpsFields) {
   EXPECT_EQ(sps->coded_width, 640u);
   EXPECT_EQ(sps->coded_height, 480u);
   EXPECT_TRUE(sps->has_vui_timing);
+}
+
+// cartoon_h264_high_bframes_aac_388x300.flv: High L2.1, 388x300 (not a
+// multiple of 16, so the SPS crops 400x304), AAC-LC 44100 Hz stereo.
+TEST(MediaTest, CartoonFlvAvcCAndAsc) {
+  const kvs_test::FlvHeaders flv = kvs_test::ReadFlvHeaders(
+      ReadFileBytes(Media("cartoon_h264_high_bframes_aac_388x300.flv")));
+  Result<VideoTrackParams> video = DescribeAvcC(flv.avcc);
+  ASSERT_TRUE(video.ok()) << video.status().ToString();
+  EXPECT_EQ(video->width, 388);
+  EXPECT_EQ(video->height, 300);
+  EXPECT_EQ(video->coded_width, 400);
+  EXPECT_EQ(video->coded_height, 304);
+  EXPECT_EQ(video->description, "H.264 High L2.1");
+  Result<AudioTrackParams> audio = DescribeAac(flv.asc);
+  ASSERT_TRUE(audio.ok()) << audio.status().ToString();
+  EXPECT_EQ(audio->sample_rate, 44100);
+  EXPECT_EQ(audio->channels, 2);
+}
+
+// ipcam_h264_main_1280x720_g711a.flv: a GB28181 camera, Main L3.1 1280x720
+// with G.711 A-law 8000 Hz mono, whose WAVEFORMATEX we build.
+TEST(MediaTest, IpCamFlvAvcCAndG711) {
+  const kvs_test::FlvHeaders flv = kvs_test::ReadFlvHeaders(
+      ReadFileBytes(Media("ipcam_h264_main_1280x720_g711a.flv")));
+  Result<VideoTrackParams> video = DescribeAvcC(flv.avcc);
+  ASSERT_TRUE(video.ok()) << video.status().ToString();
+  EXPECT_EQ(video->width, 1280);
+  EXPECT_EQ(video->height, 720);
+  EXPECT_EQ(video->description, "H.264 Main L3.1");
+  EXPECT_EQ(flv.audio_format, 7);  // FLV SoundFormat 7: G.711 A-law
+  EXPECT_FALSE(flv.audio_stereo);
+  Result<AudioTrackParams> audio = DescribeG711(G711Law::kALaw, 8000, 1);
+  ASSERT_TRUE(audio.ok());
+  EXPECT_EQ(audio->bit_depth, 8);
+}
+
+// cartoon_h265_main_bframes_aac_388x300.ts: x265, Main L2, 388x300 via the
+// conformance window. The TS has no hvcC: it is built from the in-band
+// VPS/SPS/PPS of the first access unit, as the sink does for byte-stream.
+TEST(MediaTest, CartoonTsHevcInBand) {
+  const std::vector<uint8_t> au = kvs_test::ReadFirstTsPes(
+      ReadFileBytes(Media("cartoon_h265_main_bframes_aac_388x300.ts")), 0x24);
+  ASSERT_FALSE(au.empty());
+  Result<AccessUnitInfo> info =
+      InspectAccessUnit(VideoCodec::kH265, au, kAnnexB);
+  ASSERT_TRUE(info.ok());
+  EXPECT_TRUE(info->key_frame);
+  EXPECT_TRUE(info->idr);  // README: IDR_N_LP first
+  Result<std::vector<uint8_t>> hvcc =
+      BuildCodecPrivateFromAccessUnit(VideoCodec::kH265, au, kAnnexB);
+  ASSERT_TRUE(hvcc.ok()) << hvcc.status().ToString();
+  Result<VideoTrackParams> p = DescribeHvcC(*hvcc);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->width, 388);
+  EXPECT_EQ(p->height, 300);
+  EXPECT_EQ(p->description, "H.265 Main L2");
+  EXPECT_GT(p->coded_width, 388);  // x265 pads to whole coding blocks
 }
 
 }  // namespace
