@@ -7,7 +7,7 @@ import pytest
 
 from conftest import create_stream
 from kvslocal_fixture import AwsCliError, run_checked, split_mkv_chunks
-from test_media import chunk_numbers, upload
+from kvslocal_helpers import chunk_numbers, upload_gops
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def cam(kvs_factory, h264):
     kvs = kvs_factory("--getmedia-idle", "0.3")
     create_stream(kvs, "cam")
     t0 = (int(time.time()) - 600) * 1000
-    upload(kvs, "cam", h264, 2, t0)
+    upload_gops(kvs, "cam", h264, 2, t0)
     return kvs, t0, [f["fragment_number"] for f in kvs.fragments("cam")]
 
 

@@ -3,17 +3,10 @@ import json
 import urllib.request
 
 import pytest
-from botocore.exceptions import ClientError
 
 from conftest import create_stream
+from kvslocal_helpers import error_of
 from kvslocal_fixture import AwsCliError
-
-
-def error_of(call, *args, **kwargs):
-    with pytest.raises(ClientError) as info:
-        call(*args, **kwargs)
-    err = info.value.response
-    return err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"], err
 
 
 def test_cli_create_describe_endpoint_list_delete(kvslocal):

@@ -1,26 +1,14 @@
 """Every control-plane operation, its errors, state transitions and model constraints."""
-import time
-
 import pytest
 from botocore.exceptions import ClientError
 
 from conftest import create_stream
 from kvslocal_fixture import AwsCliError
-from test_control_plane import error_of
+from kvslocal_helpers import error_of, wait_for
 
 API_NAMES = ["PUT_MEDIA", "GET_MEDIA", "LIST_FRAGMENTS", "GET_MEDIA_FOR_FRAGMENT_LIST",
              "GET_HLS_STREAMING_SESSION_URL", "GET_DASH_STREAMING_SESSION_URL", "GET_CLIP",
              "GET_IMAGES"]
-
-
-def wait_for(predicate, timeout=15.0):
-    """Polls ``predicate`` until true (state transitions driven by kvslocal's clock)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_update_stream_and_retention_with_cli(kvslocal):

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
 import mkvbuild
 from conftest import create_stream, now_ms
 from putmedia_client import PutMediaClient, run
-from test_control_plane_full import wait_for
+from kvslocal_helpers import wait_for
 
 
 def body(h264, t0, count, first=0):

@@ -2,7 +2,6 @@
 import asyncio
 import base64
 import json
-import time
 
 import aiohttp
 import pytest
@@ -10,41 +9,9 @@ from botocore.exceptions import ClientError
 
 import mkvbuild
 from conftest import create_stream
+from kvslocal_helpers import chunk_numbers, upload_gops, whole_second_t0
 from kvslocal_fixture import run_checked, split_mkv_chunks
-from putmedia_client import PutMediaClient, run, sign_headers
-
-
-def whole_second_t0():
-    """Producer start (ms) on a whole second: botocore sends whole-second timestamps."""
-    return (int(time.time()) - 600) * 1000
-
-
-def upload(kvs, stream, h264, count, t0, first=0, tracks=None, cpd=True):
-    async def go():
-        client = PutMediaClient(kvs, stream=stream)
-        await client.open()
-        track = tracks or [mkvbuild.Track(1, codec_private=h264.codec_private if cpd else b"")]
-        await client.send(mkvbuild.session_header(track))
-        for i in range(first, first + count):
-            await client.send(mkvbuild.fragment(t0 + i * 1800, h264.gops()[i]))
-        await client.end()
-        acks = await client.all_acks()
-        client.close()
-        return acks
-    return run(go())
-
-
-def chunk_numbers(payload):
-    """Fragment number of each chunk (the AWS_KINESISVIDEO_FRAGMENT_NUMBER tag)."""
-    numbers = []
-    for chunk in split_mkv_chunks(payload):
-        marker = b"AWS_KINESISVIDEO_FRAGMENT_NUMBER"
-        at = chunk.index(marker) + len(marker)
-        # TagString follows: ID 0x4487, a size vint, then the digits.
-        at = chunk.index(b"\x44\x87", at) + 2
-        size = chunk[at] & 0x7F
-        numbers.append(chunk[at + 1:at + 1 + size].decode())
-    return numbers
+from putmedia_client import run, sign_headers
 
 
 @pytest.fixture
@@ -52,7 +19,7 @@ def three(kvs_factory, h264):
     kvs = kvs_factory("--getmedia-idle", "0.3")
     create_stream(kvs, "cam")
     t0 = whole_second_t0()
-    upload(kvs, "cam", h264, 3, t0)
+    upload_gops(kvs, "cam", h264, 3, t0)
     fragments = kvs.fragments("cam")
     assert len(fragments) == 3
     return kvs, t0, [f["fragment_number"] for f in fragments], fragments
@@ -130,7 +97,7 @@ async def read_until(response, buffer, needle, count=2, timeout=30):
 def test_get_media_live_tail_and_connection_limit(kvslocal, h264):
     create_stream(kvslocal, "cam")
     t0 = whole_second_t0()
-    upload(kvslocal, "cam", h264, 1, t0)
+    upload_gops(kvslocal, "cam", h264, 1, t0)
     first = kvslocal.fragments("cam")[0]["fragment_number"].encode()
 
     async def go():
@@ -146,7 +113,7 @@ def test_get_media_live_tail_and_connection_limit(kvslocal, h264):
         await extra_session.close()
         # A fragment uploaded now reaches the open GetMedia response.
         await asyncio.get_running_loop().run_in_executor(
-            None, upload, kvslocal, "cam", h264, 1, t0, 1)
+            None, upload_gops, kvslocal, "cam", h264, 1, t0, 1)
         second = kvslocal.fragments("cam")[1]["fragment_number"].encode()
         buffer = await read_until(response, buffer, second)
         for s, r in opened:
@@ -191,7 +158,7 @@ def clip_error(kvs, stream, start, end):
 def test_get_clip_errors(kvslocal, h264):
     t0 = whole_second_t0()
     create_stream(kvslocal, "cam")
-    upload(kvslocal, "cam", h264, 1, t0)
+    upload_gops(kvslocal, "cam", h264, 1, t0)
     assert clip_error(kvslocal, "cam", t0 / 1000 + 100, t0 / 1000 + 200) == \
         ("ResourceNotFoundException", 404)
     assert clip_error(kvslocal, "cam", t0 / 1000 + 5, t0 / 1000) == \
@@ -199,16 +166,16 @@ def test_get_clip_errors(kvslocal, h264):
     assert clip_error(kvslocal, "nope", t0 / 1000, t0 / 1000 + 5) == \
         ("ResourceNotFoundException", 404)
     create_stream(kvslocal, "live", retention=0)
-    upload(kvslocal, "live", h264, 1, t0)
+    upload_gops(kvslocal, "live", h264, 1, t0)
     assert clip_error(kvslocal, "live", t0 / 1000, t0 / 1000 + 5) == \
         ("NoDataRetentionException", 400)
     create_stream(kvslocal, "mpeg2")
-    upload(kvslocal, "mpeg2", h264, 1, t0,
+    upload_gops(kvslocal, "mpeg2", h264, 1, t0,
            tracks=[mkvbuild.Track(1, codec_id="V_MPEG2", codec_private=b"\x00")])
     assert clip_error(kvslocal, "mpeg2", t0 / 1000, t0 / 1000 + 5) == \
         ("UnsupportedStreamMediaTypeException", 400)
     create_stream(kvslocal, "nocpd")
-    upload(kvslocal, "nocpd", h264, 1, t0, cpd=False)
+    upload_gops(kvslocal, "nocpd", h264, 1, t0, cpd=False)
     assert clip_error(kvslocal, "nocpd", t0 / 1000, t0 / 1000 + 5) == \
         ("MissingCodecPrivateDataException", 400)
 

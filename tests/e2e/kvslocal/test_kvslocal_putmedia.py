@@ -5,23 +5,12 @@ import pytest
 
 import mkvbuild
 from conftest import create_stream, now_ms
+from kvslocal_helpers import assert_error_then_end, upload
 from putmedia_client import PutMediaClient, run
 
 
 def ids(acks):
     return [(a["EventType"], a.get("FragmentTimecode")) for a in acks if a["EventType"] != "IDLE"]
-
-
-async def upload(kvs, stream, body_parts, chunk_sizes=None, **client_args):
-    """Sends each part, then ends the body; returns every ACK received."""
-    client = PutMediaClient(kvs, stream=stream, **client_args)
-    await client.open()
-    for part in body_parts:
-        await client.send(part, chunk_sizes)
-    await client.end()
-    acks = await client.all_acks()
-    client.close()
-    return acks
 
 
 def test_acks_stream_while_the_upload_is_in_progress(kvslocal, h264):
@@ -170,21 +159,6 @@ def test_stream_arn_header(kvslocal, h264):
 
 
 # --- ERROR ACKs --------------------------------------------------------------
-
-def error_acks(acks):
-    return [a for a in acks if a["EventType"] == "ERROR"]
-
-
-def assert_error_then_end(acks, error_id, timecode=None):
-    """Exactly one ERROR, last in the response (KVS ends the connection after it)."""
-    errors = error_acks(acks)
-    assert len(errors) == 1, acks
-    assert acks[-1] is errors[0]
-    assert errors[0]["ErrorId"] == error_id
-    if timecode is not None:
-        assert errors[0]["FragmentTimecode"] == timecode
-        assert errors[0]["FragmentNumber"].isdigit()
-
 
 def test_4004_fragment_timecode_not_increasing(kvslocal, h264):
     create_stream(kvslocal, "cam")

@@ -3,7 +3,7 @@
 import mkvbuild
 from conftest import create_stream, now_ms
 from putmedia_client import PutMediaClient, run
-from test_putmedia import assert_error_then_end, upload
+from kvslocal_helpers import assert_error_then_end, upload
 
 
 def tiny(n, step_ms=40, size=64):

@@ -5,18 +5,11 @@ and GStreamer's matroskademux, and be readable by mkvinfo.
 """
 import json
 
-import gi
-
 import mkvbuild
 from conftest import create_stream, now_ms
+from kvslocal_helpers import gst_decoded_frames
 from kvslocal_fixture import run_checked, split_mkv_chunks
 from putmedia_client import PutMediaClient, run
-
-gi.require_version("Gst", "1.0")
-from gi.repository import Gst  # noqa: E402
-
-Gst.init(None)
-
 
 def upload_gops(kvs, stream, h264, count, t0):
     async def go():
@@ -37,27 +30,6 @@ def ffprobe_frames(path):
                        "-show_entries", "stream=codec_name,width,height,nb_read_frames",
                        "-of", "json", str(path)]).stdout
     return json.loads(out)["streams"][0]
-
-
-def gst_decoded_frames(path):
-    """Frames decoded by filesrc ! matroskademux ! h264parse ! avdec_h264."""
-    pipeline = Gst.parse_launch(
-        f"filesrc location={path} ! matroskademux ! h264parse ! avdec_h264 ! "
-        "appsink name=sink sync=false emit-signals=true")
-    count = [0]
-
-    def on_sample(sink):
-        sink.emit("pull-sample")
-        count[0] += 1
-        return Gst.FlowReturn.OK
-    pipeline.get_by_name("sink").connect("new-sample", on_sample)
-    pipeline.set_state(Gst.State.PLAYING)
-    msg = pipeline.get_bus().timed_pop_filtered(
-        60 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
-    pipeline.set_state(Gst.State.NULL)
-    assert msg is not None and msg.type == Gst.MessageType.EOS, \
-        msg.parse_error() if msg is not None else "timeout"
-    return count[0]
 
 
 def test_list_fragments_and_get_media_for_fragment_list(kvslocal, h264, tmp_path):

@@ -10,7 +10,7 @@ import mkvbuild
 from conftest import create_stream
 from kvslocal_fixture import split_mkv_chunks
 from putmedia_client import PutMediaClient, run
-from test_readback import gst_decoded_frames
+from kvslocal_helpers import gst_decoded_frames
 
 
 def upload(kvs, stream, h264, count, t0, first=0):
