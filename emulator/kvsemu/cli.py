@@ -38,6 +38,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
                         "%(default)s)")
     p.add_argument("--secret-key", default=defaults.secret_key,
                    help="secret access key accepted (default: AWS's documentation example key)")
+    p.add_argument("--session-token", default=None,
+                   help="require this X-Amz-Security-Token on every request (temporary "
+                        "credentials); by default any token is accepted")
     p.add_argument("--region", default=defaults.region, help="region (default %(default)s)")
     p.add_argument("--data-dir", default=None,
                    help="keep streams and fragments in this folder across restarts "
@@ -94,7 +97,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
 
 async def serve(args: argparse.Namespace) -> None:
     config = Config(host=args.host, port=args.port, access_key=args.access_key,
-                    secret_key=args.secret_key, region=args.region, data_dir=args.data_dir,
+                    secret_key=args.secret_key, session_token=args.session_token,
+                    region=args.region, data_dir=args.data_dir,
                     discard=args.discard, max_clock_skew_s=args.max_clock_skew,
                     create_delay_s=args.create_delay, update_delay_s=args.update_delay,
                     delete_delay_s=args.delete_delay, getmedia_idle_s=args.getmedia_idle,

@@ -40,6 +40,7 @@ class Config:
     port: int = 0
     access_key: str = "AKIAIOSFODNN7EXAMPLE"
     secret_key: str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    session_token: Optional[str] = None
     region: str = "us-west-2"
     data_dir: Optional[str] = None
     discard: bool = False
@@ -65,7 +66,8 @@ class Service:
                            config.update_delay_s, config.delete_delay_s)
         self.faults = Faults()
         self.verifier = SigV4Verifier(config.access_key, config.secret_key, config.region,
-                                      max_skew_s=config.max_clock_skew_s)
+                                      max_skew_s=config.max_clock_skew_s,
+                                      session_token=config.session_token)
         self.control = ControlPlane(self.store, config.region, self.base_url)
         self.archived = ArchivedMedia(self.store, config.region)
         self.media = Media(self.store, config.region, config.getmedia_idle_s)

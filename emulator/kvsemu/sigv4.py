@@ -106,12 +106,15 @@ class SigV4Verifier:
     """Verifies requests against one access key / secret key pair.
 
     ``max_skew_s`` is the allowed clock difference in seconds; ``now`` is a
-    clock returning an aware UTC datetime (tests may replace it).
+    clock returning an aware UTC datetime (tests may replace it).  With a
+    ``session_token`` every request must carry that X-Amz-Security-Token;
+    without one any token (signed or not) is accepted.
     """
 
     def __init__(self, access_key: str, secret_key: str, region: str,
-                 max_skew_s: float = 300.0, now=None):
+                 max_skew_s: float = 300.0, now=None, session_token: Optional[str] = None):
         self.access_key = access_key
+        self.session_token = session_token
         self.secret_key = secret_key
         self.region = region
         self.max_skew_s = max_skew_s
@@ -150,7 +153,9 @@ class SigV4Verifier:
             raise KvsError("IncompleteSignatureException",
                            f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'. "
                            "See http://en.wikipedia.org/wiki/ISO_8601")
-        if access_key != self.access_key:
+        token = (lower.get("x-amz-security-token") or [None])[0]
+        if access_key != self.access_key or \
+                (self.session_token is not None and token != self.session_token):
             raise KvsError("UnrecognizedClientException",
                            "The security token included in the request is invalid.")
         if scope_date != amz_date[:8]:
@@ -176,7 +181,6 @@ class SigV4Verifier:
                            "The request signature we calculated does not match the signature "
                            "you provided. Check your AWS Secret Access Key and signing method. "
                            "Consult the service documentation for details.")
-        token = (lower.get("x-amz-security-token") or [None])[0]
         return AuthResult(access_key=access_key, session_token=token)
 
     def _check_skew(self, signed_at: dt.datetime) -> None:

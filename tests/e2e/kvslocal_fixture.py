@@ -4,7 +4,7 @@ Shared by every end-to-end test.  KvsLocal runs ``emulator/kvslocal --port 0``
 with /usr/bin/python3, reads its single ready line from stdout (with a
 timeout, no sleeps), keeps its stderr in a log file, and offers:
 
-    kvs.url, kvs.port, kvs.region, kvs.access_key, kvs.secret_key
+    kvs.url, kvs.port, kvs.region, kvs.access_key, kvs.secret_key, kvs.session_token
     kvs.fragments(stream)        -> list of fragment records (/_kvslocal test hook)
     kvs.admin(method, path, body=None) -> parsed JSON of an admin call
     kvs.boto_client(service)     -> botocore client pointed at kvslocal
@@ -56,9 +56,11 @@ class KvsLocal:
 
     def __init__(self, *extra_args: str, access_key: str = DEFAULT_ACCESS_KEY,
                  secret_key: str = DEFAULT_SECRET_KEY, region: str = "us-west-2",
-                 start_timeout: float = 30.0, log_dir: Optional[str] = None):
+                 start_timeout: float = 30.0, log_dir: Optional[str] = None,
+                 session_token: Optional[str] = None):
         self.access_key = access_key
         self.secret_key = secret_key
+        self.session_token = session_token
         self.region = region
         self.extra_args: List[str] = list(extra_args)
         self.start_timeout = start_timeout
@@ -77,6 +79,8 @@ class KvsLocal:
         self._stderr_file = open(self.stderr_path, "wb")
         cmd = [PYTHON, KVSLOCAL, "--port", "0", "--access-key", self.access_key,
                "--secret-key", self.secret_key, "--region", self.region, *self.extra_args]
+        if self.session_token is not None:
+            cmd += ["--session-token", self.session_token]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._stderr_file,
                                      stdin=subprocess.DEVNULL)
         line = self._read_ready_line()
@@ -188,6 +192,7 @@ class KvsLocal:
                                         read_timeout=60,
                                         parameter_validation=parameter_validation)
         verify: Any = self.ca_file() if self.url.startswith("https") else None
+        kwargs.setdefault("aws_session_token", self.session_token)
         return session.create_client(service, region_name=self.region, endpoint_url=self.url,
                                      aws_access_key_id=self.access_key,
                                      aws_secret_access_key=self.secret_key, config=config,
@@ -199,6 +204,8 @@ class KvsLocal:
         env.update(AWS_ACCESS_KEY_ID=self.access_key, AWS_SECRET_ACCESS_KEY=self.secret_key,
                    AWS_DEFAULT_REGION=self.region, AWS_PAGER="",
                    AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+        if self.session_token is not None:
+            env["AWS_SESSION_TOKEN"] = self.session_token
         if self.url.startswith("https"):
             env["AWS_CA_BUNDLE"] = self.ca_file() or ""
         return env

@@ -183,3 +183,15 @@ def test_putmedia_with_host_without_port_like_aws_kvssink(cam, h264):
         return acks
     acks = run(go())
     assert [a["EventType"] for a in acks] == ["BUFFERING", "RECEIVED", "PERSISTED"]
+
+
+def test_required_session_token(kvs_factory):
+    kvs = kvs_factory(session_token="FwoGZXIvYXdzEXAMPLE")
+    assert kvs.boto_client().list_streams()["StreamInfoList"] == []
+    assert kvs.aws_cli("kinesisvideo", "list-streams")["StreamInfoList"] == []
+    for token in ("WRONG", None):
+        client = kvs.boto_client(aws_session_token=token)
+        with pytest.raises(ClientError) as info:
+            client.list_streams()
+        assert info.value.response["Error"]["Code"] == "UnrecognizedClientException"
+        assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
