@@ -299,8 +299,7 @@ class PutMediaSession:
         self.pending_tags = []
         self.open = _OpenFragment(timecode=timecode, number=number, server_ms=now_ms,
                                   producer_ms=producer_ms, tags=tags)
-        if self.data.stream.status(time.time()) != "ACTIVE" or \
-                self.store.get(self.data.stream.name) is not self.data:
+        if not self._stream_active():
             self._error(STREAM_NOT_ACTIVE, "stream is not active")
         if len(self.tracks) > MAX_TRACKS:
             self._error(MORE_THAN_ALLOWED_TRACKS_FOUND, f"{len(self.tracks)} tracks")
@@ -315,6 +314,10 @@ class PutMediaSession:
         self.last_timecode = timecode
         self._ack({"EventType": "BUFFERING", "FragmentTimecode": timecode,
                    "FragmentNumber": number})
+
+    def _stream_active(self) -> bool:
+        return self.data.stream.status(time.time()) == "ACTIVE" and \
+            self.store.get(self.data.stream.name) is self.data
 
     def _on_frame(self, frame: mkv.Frame) -> None:
         frag = self.open
@@ -357,6 +360,9 @@ class PutMediaSession:
         if frag is None:
             self._error(INVALID_MKV_DATA, "cluster without a Timecode")
             return
+        if not self._stream_active():
+            self.open = frag
+            self._error(STREAM_NOT_ACTIVE, "stream was deleted during the fragment")
         missing = [t for t in self.tracks if frag.frames.get(t, 0) == 0]
         if missing:
             self.open = frag
