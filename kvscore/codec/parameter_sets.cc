@@ -10,26 +10,37 @@ namespace kvs {
 namespace codec {
 namespace {
 
-void AddUnique(std::vector<std::vector<uint8_t>>* list, ByteSpan nal) {
+// How many distinct sets are kept per list: the number of ids the standard
+// allows (H.264 7.4.2.1.1/7.4.2.2: 32 SPS, but avcC holds 31; 256 PPS;
+// H.265 7.4.3: 16 VPS, 16 SPS, 64 PPS). The cap also bounds the quadratic
+// de-duplication on hostile input.
+constexpr size_t kMaxH264Sps = 31;
+constexpr size_t kMaxH264Pps = 256;
+constexpr size_t kMaxH265Vps = 16;
+constexpr size_t kMaxH265Sps = 16;
+constexpr size_t kMaxH265Pps = 64;
+
+void AddUnique(std::vector<std::vector<uint8_t>>* list, ByteSpan nal,
+               size_t max) {
   const auto same = [&](const std::vector<uint8_t>& v) {
     return v.size() == nal.size && std::equal(v.begin(), v.end(), nal.begin());
   };
-  if (std::none_of(list->begin(), list->end(), same)) {
+  if (list->size() < max && std::none_of(list->begin(), list->end(), same)) {
     list->push_back(nal.ToVector());
   }
 }
 
 void AddH264(ByteSpan nal, ParameterSets* sets) {
   const int type = h264::NalType(nal);
-  if (type == h264::kSps) AddUnique(&sets->sps, nal);
-  if (type == h264::kPps) AddUnique(&sets->pps, nal);
+  if (type == h264::kSps) AddUnique(&sets->sps, nal, kMaxH264Sps);
+  if (type == h264::kPps) AddUnique(&sets->pps, nal, kMaxH264Pps);
 }
 
 void AddH265(ByteSpan nal, ParameterSets* sets) {
   const int type = h265::NalType(nal);
-  if (type == h265::kVps) AddUnique(&sets->vps, nal);
-  if (type == h265::kSps) AddUnique(&sets->sps, nal);
-  if (type == h265::kPps) AddUnique(&sets->pps, nal);
+  if (type == h265::kVps) AddUnique(&sets->vps, nal, kMaxH265Vps);
+  if (type == h265::kSps) AddUnique(&sets->sps, nal, kMaxH265Sps);
+  if (type == h265::kPps) AddUnique(&sets->pps, nal, kMaxH265Pps);
 }
 
 void ClassifyH264(ByteSpan nal, AccessUnitInfo* info) {

@@ -33,7 +33,9 @@ constexpr int kAnnexB = 0;
 Result<std::vector<ByteSpan>> SplitAccessUnit(ByteSpan au, int nal_length_size);
 
 // The parameter sets found in an access unit, in stream order, with exact
-// duplicates dropped. `vps` stays empty for H.264.
+// duplicates dropped. `vps` stays empty for H.264. Each list keeps at most
+// as many sets as the standard has ids (H.264: 31 SPS (the avcC limit), 256
+// PPS; H.265: 16 VPS, 16 SPS, 64 PPS); later ones are ignored.
 struct ParameterSets {
   std::vector<std::vector<uint8_t>> vps;
   std::vector<std::vector<uint8_t>> sps;

@@ -115,6 +115,30 @@ TEST(ParameterSetsTest, AnnexBCodecDataBecomesAvcC) {
   EXPECT_TRUE(ParseAvcC(*avcc).ok());
 }
 
+// Hostile input: 100000 distinct tiny "SPS" units. The lists stop at the
+// standard's id counts, which also keeps the de-duplication linear.
+TEST(ParameterSetsTest, ListsAreCapped) {
+  std::vector<uint8_t> au;
+  for (uint32_t i = 0; i < 100000; ++i) {
+    const uint8_t unit[] = {0,
+                            0,
+                            1,
+                            0x67,
+                            static_cast<uint8_t>(i >> 16 | 0x80),
+                            static_cast<uint8_t>(i >> 8),
+                            static_cast<uint8_t>(i | 1)};
+    au.insert(au.end(), unit, unit + sizeof(unit));
+  }
+  Result<ParameterSets> sets =
+      FindParameterSets(VideoCodec::kH264, au, kAnnexB);
+  ASSERT_TRUE(sets.ok());
+  EXPECT_EQ(sets->sps.size(), 31u);
+  Result<ParameterSets> hevc =
+      FindParameterSets(VideoCodec::kH265, au, kAnnexB);
+  ASSERT_TRUE(hevc.ok());
+  EXPECT_TRUE(hevc->sps.empty());  // 0x67 is no H.265 parameter set type
+}
+
 TEST(ParameterSetsTest, H265OpenGopTypes) {
   // CRA (21) key frame, then a RASL_N (8) picture; types in bits 1..6.
   Result<AccessUnitInfo> cra = InspectAccessUnit(
