@@ -17,6 +17,7 @@
 #include "gst/kvssink_config.h"
 #include "gst/kvssink_glue.h"
 #include "gst/kvssink_settings.h"
+#include "gst/kvssink_stats.h"
 #include "kvscore/auth/environment.h"
 #include "kvscore/base/clock.h"
 #include "kvscore/stream/kvs_stream.h"
@@ -191,6 +192,16 @@ bool StartStream(GstKvsSink* sink) {
   priv->anchor_ns = kvs::kNoTimestamp;
   priv->failed = false;
   priv->stream->Start();
+  if (settings.stats_interval_ms > 0) {
+    kvs::KvsStream* stream = priv->stream.get();
+    std::string name = settings.stream_name;
+    priv->stream->SetStatsTick(
+        settings.stats_interval_ms, [sink, stream, name] {
+          GstStructure* s = kvssink::StatsToStructure(stream->GetStats(), name);
+          gst_element_post_message(
+              GST_ELEMENT(sink), gst_message_new_element(GST_OBJECT(sink), s));
+        });
+  }
   return true;
 }
 
@@ -522,9 +533,21 @@ static void gst_kvs_sink_set_property(GObject* object, guint id,
   if (!known) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
 }
 
+static GstStructure* CurrentStats(GstKvsSink* sink) {
+  Private* priv = PrivateOf(sink);
+  std::lock_guard<std::mutex> lock(priv->mutex);
+  kvs::StreamStats stats;  // All zero before the element starts.
+  if (priv->stream) stats = priv->stream->GetStats();
+  return kvssink::StatsToStructure(stats, priv->active.stream_name);
+}
+
 static void gst_kvs_sink_get_property(GObject* object, guint id, GValue* value,
                                       GParamSpec* pspec) {
   GstKvsSink* sink = GST_KVS_SINK(object);
+  if (id == kvssink::PROP_STATS) {
+    g_value_take_boxed(value, CurrentStats(sink));
+    return;
+  }
   GST_OBJECT_LOCK(sink);
   bool known = kvssink::GetSetting(PrivateOf(sink)->settings, id, value);
   GST_OBJECT_UNLOCK(sink);
@@ -555,6 +578,15 @@ static void gst_kvs_sink_class_init(GstKvsSinkClass* klass) {
   gobject_class->get_property = gst_kvs_sink_get_property;
   gobject_class->finalize = gst_kvs_sink_finalize;
   kvssink::InstallSettingsProperties(gobject_class);
+  g_object_class_install_property(
+      gobject_class, kvssink::PROP_STATS,
+      g_param_spec_boxed(
+          "stats", "stats",
+          "Stream metrics as a kvssink-stats structure: storage, view "
+          "durations (ms) and sizes (bytes), rates, ACK counts, drops, "
+          "reconnects, last error and latencies (ns); see README",
+          GST_TYPE_STRUCTURE,
+          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
   gst_type_mark_as_plugin_api(kvssink::StreamingTypeGetType(),
                               static_cast<GstPluginAPIFlags>(0));
   gst_type_mark_as_plugin_api(kvssink::FrameTimestampGetType(),

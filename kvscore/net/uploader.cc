@@ -132,9 +132,18 @@ void Uploader::Stop() {
   });
 }
 
+Uploader::Counters Uploader::counters() const {
+  std::lock_guard<std::mutex> lock(counters_mutex_);
+  return counters_;
+}
+
 void Uploader::SetState(UploadState state, const std::string& reason) {
   if (state_ == state) return;
   state_ = state;
+  {
+    std::lock_guard<std::mutex> lock(counters_mutex_);
+    counters_.state = state;
+  }
   KVS_LOG_INFO("stream %s: %s (%s)", config_.stream_name.c_str(),
                UploadStateName(state), reason.c_str());
   listener_->OnStateChanged(state, reason);
@@ -257,6 +266,12 @@ void Uploader::OpenSession() {
                                  : clock_.RealtimeNs() / kNsPerMs;
   params.api = config_.api;
   ++session_generation_;
+  {
+    std::lock_guard<std::mutex> lock(counters_mutex_);
+    ++counters_.sessions;
+    if (reconnecting_) ++counters_.reconnects;
+  }
+  reconnecting_ = false;
   PutMediaSession::Delegate* delegate = this;
   session_ = std::make_unique<PutMediaSession>(thread_.get(), store_,
                                                std::move(params), delegate);
@@ -282,6 +297,28 @@ void Uploader::OnAck(const FragmentAck& ack, int64_t fragment_index) {
   FragmentInfo info;
   bool known = fragment_index >= 0 &&
                store_->Info(static_cast<uint64_t>(fragment_index), &info);
+  {
+    std::lock_guard<std::mutex> lock(counters_mutex_);
+    switch (ack.type) {
+      case AckEventType::kBuffering:
+        ++counters_.acks_buffering;
+        break;
+      case AckEventType::kReceived:
+        ++counters_.acks_received;
+        break;
+      case AckEventType::kPersisted:
+        ++counters_.acks_persisted;
+        break;
+      case AckEventType::kError:
+        ++counters_.acks_error;
+        break;
+      case AckEventType::kIdle:
+        ++counters_.acks_idle;
+        break;
+      case AckEventType::kUnknown:
+        break;
+    }
+  }
   if (known) {
     uint64_t index = static_cast<uint64_t>(fragment_index);
     if (ack.type == AckEventType::kBuffering) {
@@ -329,6 +366,11 @@ void Uploader::OnSessionEnded(SessionEnd end, const Status& status) {
 }
 
 void Uploader::HandleSessionError(const Status& status) {
+  reconnecting_ = true;
+  {
+    std::lock_guard<std::mutex> lock(counters_mutex_);
+    counters_.last_error = status.ToString();
+  }
   KVS_LOG_WARNING("stream %s: PutMedia: %s", config_.stream_name.c_str(),
                   status.ToString().c_str());
   if (status.code() == StatusCode::kNotAuthorized) {
@@ -375,6 +417,11 @@ void Uploader::ScheduleRetry(const Status& status,
       std::min(config_.backoff_cap_ms, config_.backoff_base_ms << shift);
   int64_t delay = std::uniform_int_distribution<int64_t>(0, ceiling)(random_);
   ++attempts_;
+  {
+    std::lock_guard<std::mutex> lock(counters_mutex_);
+    ++counters_.retries;
+    counters_.last_error = status.ToString();
+  }
   SetState(UploadState::kReconnecting, status.ToString());
   listener_->OnRetry(status, delay);
   std::weak_ptr<Uploader> weak = weak_from_this();
@@ -390,6 +437,10 @@ void Uploader::Fail(const Status& status) {
   if (fatal_) return;
   fatal_ = true;
   fatal_status_ = status;
+  {
+    std::lock_guard<std::mutex> lock(counters_mutex_);
+    counters_.last_error = status.ToString();
+  }
   thread_->CancelTimer(retry_timer_);
   retry_timer_ = 0;
   call_.reset();

@@ -39,6 +39,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 
@@ -124,6 +125,21 @@ class Uploader : public std::enable_shared_from_this<Uploader>,
 
   UploadState state() const { return state_; }
 
+  // Cumulative counts, readable from any thread.
+  struct Counters {
+    uint64_t sessions = 0;    // PutMedia requests started.
+    uint64_t reconnects = 0;  // Sessions started after a failure.
+    uint64_t acks_buffering = 0;
+    uint64_t acks_received = 0;
+    uint64_t acks_persisted = 0;
+    uint64_t acks_error = 0;
+    uint64_t acks_idle = 0;
+    uint64_t retries = 0;    // Backoff waits scheduled.
+    std::string last_error;  // Status::ToString() of the last failure.
+    UploadState state = UploadState::kIdle;
+  };
+  Counters counters() const;
+
  private:
   void OnAck(const FragmentAck& ack, int64_t fragment_index) override;
   void OnResponseStarted(long http_status) override;
@@ -152,6 +168,10 @@ class Uploader : public std::enable_shared_from_this<Uploader>,
   CredentialFetch fetch_credentials_;
   const Clock& clock_;
   Listener* listener_;
+
+  mutable std::mutex counters_mutex_;  // Guards counters_.
+  Counters counters_;
+  bool reconnecting_ = false;  // The next session follows a failure.
 
   // Network thread only, below.
   UploadState state_ = UploadState::kIdle;

@@ -87,7 +87,59 @@ void KvsStream::Finish() {
   uploader_->Drain(config_.drain_timeout_ms);
 }
 
-void KvsStream::Stop() { uploader_->Stop(); }
+void KvsStream::Stop() {
+  store_.CancelWaits();
+  thread_->RunSync([this] {
+    thread_->CancelTimer(stats_timer_);
+    stats_timer_ = 0;
+    stats_tick_ = nullptr;
+  });
+  uploader_->Stop();
+}
+
+StreamStats KvsStream::GetStats() {
+  StreamStats stats;
+  stats.store = store_.GetMetrics();
+  stats.upload = uploader_->counters();
+  stats.packager = packager_counters();
+  std::lock_guard<std::mutex> lock(rate_mutex_);
+  int64_t now = clock_.MonotonicNs();
+  const ContentStore::Counters& c = stats.store.counters;
+  if (rate_time_ns_ == 0) {
+    rate_time_ns_ = now;
+    rate_frames_ = c.frames_in;
+    rate_bytes_ = c.bytes_read;
+  } else if (now - rate_time_ns_ >= kNsPerSecond) {
+    double seconds = static_cast<double>(now - rate_time_ns_) / kNsPerSecond;
+    frame_rate_ = static_cast<double>(c.frames_in - rate_frames_) / seconds;
+    transfer_rate_ = static_cast<double>(c.bytes_read - rate_bytes_) / seconds;
+    rate_time_ns_ = now;
+    rate_frames_ = c.frames_in;
+    rate_bytes_ = c.bytes_read;
+  }
+  stats.frame_rate_fps = frame_rate_;
+  stats.transfer_rate_bps = transfer_rate_;
+  return stats;
+}
+
+void KvsStream::SetStatsTick(int64_t interval_ms, std::function<void()> tick) {
+  thread_->RunSync([this, interval_ms, tick] {
+    thread_->CancelTimer(stats_timer_);
+    stats_timer_ = 0;
+    stats_interval_ms_ = interval_ms;
+    stats_tick_ = tick;
+    if (interval_ms > 0 && stats_tick_) ScheduleStatsTick();
+  });
+}
+
+void KvsStream::ScheduleStatsTick() {
+  stats_timer_ = thread_->AddTimer(stats_interval_ms_, [this] {
+    stats_timer_ = 0;
+    if (!stats_tick_) return;
+    stats_tick_();
+    ScheduleStatsTick();
+  });
+}
 
 Packager::Counters KvsStream::packager_counters() const {
   std::lock_guard<std::mutex> lock(mutex_);

@@ -16,7 +16,10 @@
 #ifndef KVSCORE_STREAM_KVS_STREAM_H_
 #define KVSCORE_STREAM_KVS_STREAM_H_
 
+#include <glib.h>
+
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -33,6 +36,16 @@
 namespace kvs {
 
 class NetworkThread;
+
+// A snapshot of one stream's metrics (the element's `stats` property and
+// kvssink-stats messages; upstream's StreamMetrics/ClientMetrics, extended).
+struct StreamStats {
+  ContentStore::Metrics store;  // Sizes in bytes, durations in ms.
+  Uploader::Counters upload;
+  Packager::Counters packager;
+  double frame_rate_fps = 0;     // Frames in per second, last window.
+  double transfer_rate_bps = 0;  // Body bytes sent per second (bytes/s).
+};
 
 struct StreamConfig {
   PackagerConfig packaging;
@@ -82,6 +95,15 @@ class KvsStream {
   ContentStore::Counters store_counters() const { return store_.counters(); }
   UploadState upload_state() const { return uploader_->state(); }
 
+  // A consistent-enough snapshot (each part under its own lock). Rates are
+  // measured over the time since the previous call that was at least 1 s
+  // earlier, so polling does not make them noisy. Thread-safe.
+  StreamStats GetStats();
+
+  // Calls `tick` on the network thread every `interval_ms` (> 0) until
+  // Stop(); replaces any earlier tick. `tick` may call GetStats().
+  void SetStatsTick(int64_t interval_ms, std::function<void()> tick);
+
  private:
   StreamConfig config_;
   std::shared_ptr<CredentialProvider> credentials_;
@@ -92,6 +114,19 @@ class KvsStream {
   Packager packager_;
   bool finished_ = false;  // Guarded by mutex_.
   std::shared_ptr<Uploader> uploader_;
+
+  std::mutex rate_mutex_;  // Guards the rate sample below.
+  int64_t rate_time_ns_ = 0;
+  uint64_t rate_frames_ = 0;
+  uint64_t rate_bytes_ = 0;
+  double frame_rate_ = 0;
+  double transfer_rate_ = 0;
+
+  // Network thread only.
+  guint stats_timer_ = 0;
+  int64_t stats_interval_ms_ = 0;
+  std::function<void()> stats_tick_;
+  void ScheduleStatsTick();
 };
 
 }  // namespace kvs

@@ -17,6 +17,68 @@ BUILD_DIR = os.environ.get("KVSSINK_BUILD_DIR", os.path.join(ROOT, "build"))
 PLUGIN_DIR = os.path.join(BUILD_DIR, "gst")
 HANG_GUARD_S = 120
 
+# In-process pipelines (PyGObject) must find our plugin too; set before any
+# Gst.init() in this process.
+os.environ["GST_PLUGIN_PATH"] = PLUGIN_DIR
+
+
+def gst():
+    """The Gst module, initialised."""
+    import gi
+    gi.require_version("Gst", "1.0")
+    from gi.repository import Gst
+    Gst.init(None)
+    return Gst
+
+
+class BusRun:
+    """Runs a pipeline in-process to EOS or ERROR, collecting messages."""
+
+    def __init__(self, description: str):
+        self.Gst = gst()
+        self.pipeline = self.Gst.parse_launch(description)
+        self.elements: List[dict] = []   # (name, structure as dict)
+        self.error: Optional[str] = None
+
+    def run(self, timeout_s: float = HANG_GUARD_S, on_message=None) -> "BusRun":
+        Gst = self.Gst
+        bus = self.pipeline.get_bus()
+        self.pipeline.set_state(Gst.State.PLAYING)
+        deadline = Gst.util_get_timestamp() + int(timeout_s * Gst.SECOND)
+        try:
+            while True:
+                remaining = deadline - Gst.util_get_timestamp()
+                assert remaining > 0, "pipeline hung"
+                msg = bus.timed_pop(remaining)
+                if msg is None:
+                    continue
+                if on_message is not None:
+                    on_message(msg)
+                if msg.type == Gst.MessageType.ELEMENT:
+                    s = msg.get_structure()
+                    self.elements.append(structure_dict(s))
+                elif msg.type == Gst.MessageType.ERROR:
+                    err, dbg = msg.parse_error()
+                    self.error = f"{err.message}\n{dbg}"
+                    break
+                elif msg.type == Gst.MessageType.EOS:
+                    break
+        finally:
+            self.pipeline.set_state(Gst.State.NULL)
+        return self
+
+    def messages(self, name: str) -> List[dict]:
+        return [m for m in self.elements if m["_name"] == name]
+
+
+def structure_dict(s) -> dict:
+    """A GstStructure as a dict, plus its name under "_name"."""
+    out = {"_name": s.get_name()}
+    for i in range(s.n_fields()):
+        field = s.nth_field_name(i)
+        out[field] = s.get_value(field)
+    return out
+
 
 def media(name: str) -> str:
     """Absolute path of a file in ../shared/media; fails if missing."""
