@@ -1,8 +1,9 @@
 // Corpus replay: runs every codec fuzz target over its seed corpus folder
-// (argv[1]/<target name>/*), and over every prefix of each seed, so the
-// truncation paths run on every CI build without libFuzzer. A crash or a
-// broken invariant aborts the process; a missing or empty corpus folder
-// fails the run.
+// (argv[1]/<target name>/*), over every prefix of each seed, and over every
+// single-bit flip of each seed up to kMaxFlipBytes, so the truncation and
+// error paths run deterministically on every CI build without libFuzzer.
+// A crash or a broken invariant aborts the process; a missing or empty
+// corpus folder fails the run.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,9 +14,23 @@
 
 namespace {
 
+constexpr size_t kMaxFlipBytes = 1024;
+
 std::vector<uint8_t> ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+// Runs `target` on `bytes` with each single bit flipped in turn.
+long ReplayBitFlips(const kvs_fuzz::FuzzTarget& target,
+                    const std::vector<uint8_t>& bytes) {
+  std::vector<uint8_t> mutated = bytes;
+  for (size_t bit = 0; bit < 8 * bytes.size(); ++bit) {
+    mutated[bit / 8] ^= static_cast<uint8_t>(0x80 >> (bit % 8));
+    target.fn(mutated.data(), mutated.size());
+    mutated[bit / 8] = bytes[bit / 8];
+  }
+  return static_cast<long>(8 * bytes.size());
 }
 
 // Runs `target` over each file of `dir` and each file's prefixes; returns
@@ -33,6 +48,7 @@ long Replay(const kvs_fuzz::FuzzTarget& target,
       target.fn(prefix.data(), prefix.size());
       ++*runs;
     }
+    if (bytes.size() <= kMaxFlipBytes) *runs += ReplayBitFlips(target, bytes);
     ++files;
   }
   return (ec || files == 0) ? -1 : files;
@@ -58,8 +74,8 @@ int main(int argc, char** argv) {
       ++failed;
       continue;
     }
-    std::printf("ok   %s: %ld seeds, %ld inputs with prefixes\n", target.name,
-                files, runs);
+    std::printf("ok   %s: %ld seeds, %ld inputs with prefixes and bit flips\n",
+                target.name, files, runs);
     ++passed;
   }
   std::printf("%d passed, %d failed\n", passed, failed);
