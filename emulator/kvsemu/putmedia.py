@@ -126,7 +126,6 @@ class PutMediaSession:
         self.ack_queue: asyncio.Queue = asyncio.Queue()
         self.terminated = asyncio.Event()
         self.close_fault = None
-        self._tick_task: Optional[asyncio.Task] = None
 
     # -- entry ----------------------------------------------------------------
 

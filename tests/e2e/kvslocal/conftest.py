@@ -1,7 +1,6 @@
 """Fixtures of the kvslocal suite (the ``kvslocal`` fixture is in tests/e2e/conftest.py)."""
 import os
 import sys
-import time
 
 import pytest
 
@@ -33,14 +32,3 @@ def kvs_factory(tmp_path):
     yield start
     for kvs in started:
         kvs.stop()
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def create_stream(kvs, name="cam", retention=2, **extra):
-    """Creates a stream with botocore and returns its ARN."""
-    client = kvs.boto_client("kinesisvideo")
-    return client.create_stream(StreamName=name, DataRetentionInHours=retention,
-                                MediaType="video/h264", **extra)["StreamARN"]

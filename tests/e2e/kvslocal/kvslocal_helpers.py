@@ -111,3 +111,14 @@ def upload_gops(kvs, stream, h264, count, t0, first=0, tracks=None, cpd=True):
         client.close()
         return acks
     return run(go())
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def create_stream(kvs, name="cam", retention=2, **extra):
+    """Creates a stream with botocore and returns its ARN."""
+    client = kvs.boto_client("kinesisvideo")
+    return client.create_stream(StreamName=name, DataRetentionInHours=retention,
+                                MediaType="video/h264", **extra)["StreamARN"]

@@ -5,9 +5,8 @@ import time
 
 import pytest
 
-from conftest import create_stream
 from kvslocal_fixture import AwsCliError, run_checked, split_mkv_chunks
-from kvslocal_helpers import chunk_numbers, upload_gops
+from kvslocal_helpers import chunk_numbers, create_stream, upload_gops
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ import urllib.request
 
 import pytest
 
-from conftest import create_stream
-from kvslocal_helpers import error_of
 from kvslocal_fixture import AwsCliError
+from kvslocal_helpers import create_stream, error_of
 
 
 def test_cli_create_describe_endpoint_list_delete(kvslocal):

@@ -2,9 +2,8 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import create_stream
 from kvslocal_fixture import AwsCliError
-from kvslocal_helpers import error_of, wait_for
+from kvslocal_helpers import create_stream, error_of, wait_for
 
 API_NAMES = ["PUT_MEDIA", "GET_MEDIA", "LIST_FRAGMENTS", "GET_MEDIA_FOR_FRAGMENT_LIST",
              "GET_HLS_STREAMING_SESSION_URL", "GET_DASH_STREAMING_SESSION_URL", "GET_CLIP",

@@ -8,10 +8,9 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 
+from kvslocal_helpers import create_stream, now_ms, wait_for
 import mkvbuild
-from conftest import create_stream, now_ms
 from putmedia_client import PutMediaClient, run
-from kvslocal_helpers import wait_for
 
 
 def body(h264, t0, count, first=0):

@@ -7,10 +7,9 @@ import aiohttp
 import pytest
 from botocore.exceptions import ClientError
 
-import mkvbuild
-from conftest import create_stream
-from kvslocal_helpers import chunk_numbers, upload_gops, whole_second_t0
 from kvslocal_fixture import run_checked, split_mkv_chunks
+from kvslocal_helpers import chunk_numbers, create_stream, upload_gops, whole_second_t0
+import mkvbuild
 from putmedia_client import run, sign_headers
 
 

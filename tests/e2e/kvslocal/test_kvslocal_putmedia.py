@@ -3,9 +3,8 @@ import asyncio
 
 import pytest
 
+from kvslocal_helpers import assert_error_then_end, create_stream, now_ms, upload
 import mkvbuild
-from conftest import create_stream, now_ms
-from kvslocal_helpers import assert_error_then_end, upload
 from putmedia_client import PutMediaClient, run
 
 

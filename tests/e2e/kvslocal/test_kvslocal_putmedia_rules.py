@@ -1,9 +1,8 @@
 """The rest of the PutMedia ERROR rules (4001-4011), idle close, newest connection wins."""
 
+from kvslocal_helpers import assert_error_then_end, create_stream, now_ms, upload
 import mkvbuild
-from conftest import create_stream, now_ms
 from putmedia_client import PutMediaClient, run
-from kvslocal_helpers import assert_error_then_end, upload
 
 
 def tiny(n, step_ms=40, size=64):

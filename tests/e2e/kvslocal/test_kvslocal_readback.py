@@ -5,10 +5,9 @@ and GStreamer's matroskademux, and be readable by mkvinfo.
 """
 import json
 
-import mkvbuild
-from conftest import create_stream, now_ms
-from kvslocal_helpers import gst_decoded_frames
 from kvslocal_fixture import run_checked, split_mkv_chunks
+from kvslocal_helpers import create_stream, gst_decoded_frames, now_ms
+import mkvbuild
 from putmedia_client import PutMediaClient, run
 
 def upload_gops(kvs, stream, h264, count, t0):

@@ -4,14 +4,16 @@ Expected answers are AWS's (sources in emulator/kvsemu/sigv4.py).
 """
 import datetime as dt
 import json
+import time
 import urllib.error
 import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import create_stream
 from kvslocal_fixture import AwsCliError
+from kvslocal_helpers import create_stream
+import mkvbuild
 from putmedia_client import PutMediaClient, run, sign_headers
 
 BODY = b'{\n\t"StreamName": "cam"\n}'
@@ -168,9 +170,7 @@ def test_putmedia_expired_signature(cam):
 
 
 def test_putmedia_with_host_without_port_like_aws_kvssink(cam, h264):
-    import time as _time
-    import mkvbuild
-    t0 = int(_time.time() * 1000) - 60_000
+    t0 = int(time.time() * 1000) - 60_000
 
     async def go():
         client = PutMediaClient(cam, stream="cam", host_header="127.0.0.1")

@@ -6,11 +6,10 @@ import urllib.request
 
 import pytest
 
-import mkvbuild
-from conftest import create_stream
 from kvslocal_fixture import split_mkv_chunks
+from kvslocal_helpers import create_stream, gst_decoded_frames
+import mkvbuild
 from putmedia_client import PutMediaClient, run
-from kvslocal_helpers import gst_decoded_frames
 
 
 def upload(kvs, stream, h264, count, t0, first=0):
