@@ -98,7 +98,7 @@ def test_delete_with_current_version(kvslocal):
 
 
 def test_creating_active_and_deleting_gone(kvs_factory):
-    kvs = kvs_factory("--create-delay", "0.5", "--delete-delay", "0.5")
+    kvs = kvs_factory("--create-delay", "3", "--delete-delay", "3")
     client = kvs.boto_client()
     arn = client.create_stream(StreamName="cam")["StreamARN"]
     status = lambda: client.describe_stream(StreamName="cam")["StreamInfo"]["Status"]  # noqa

@@ -148,7 +148,7 @@ def test_throttle_upload(cam, h264):
 
 
 def test_refuse_connections_for_one_stream(cam):
-    cam.add_fault(stream="cam", type="refuse_connections", seconds=1)
+    cam.add_fault(stream="cam", type="refuse_connections", seconds=3)
     client = cam.boto_client()
     with pytest.raises((ConnectionClosedError, EndpointConnectionError)):
         client.describe_stream(StreamName="cam")
@@ -163,7 +163,7 @@ def test_refuse_connections_for_one_stream(cam):
 
 
 def test_refuse_all_connections(cam):
-    cam.add_fault(stream="*", type="refuse_connections", seconds=1)
+    cam.add_fault(stream="*", type="refuse_connections", seconds=3)
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", cam.port), timeout=5).close()
 
