@@ -125,6 +125,7 @@ class PutMediaSession:
         self.last_data = time.monotonic()
         self.ack_queue: asyncio.Queue = asyncio.Queue()
         self.terminated = asyncio.Event()
+        self.superseded = False
         self.close_fault = None
 
     # -- entry ----------------------------------------------------------------
@@ -197,8 +198,13 @@ class PutMediaSession:
             drained += len(chunk)
 
     def terminate(self) -> None:
-        """Ends this session because a newer one took over the stream."""
-        self.terminated.set()
+        """A newer connection took over the stream ("the last connection is
+        accepted", guide L5399).  This one may finish the fragment it is in the
+        middle of (ACKed as usual), then it ends; at a fragment boundary it ends
+        at once.  It never starts another fragment."""
+        self.superseded = True
+        if self.open is None:
+            self.terminated.set()
 
     # -- reading --------------------------------------------------------------
 
@@ -290,6 +296,8 @@ class PutMediaSession:
         return ticks * self.scale_ns // 1_000_000
 
     def _start_fragment(self, timecode: int) -> None:
+        if self.superseded:
+            raise _Closed("clean")
         now_ms = int(time.time() * 1000)
         number = self.store.next_fragment_number(self.data)
         producer_ms = self._ms(timecode) + (self.start_ms if self.relative else 0)
@@ -392,6 +400,8 @@ class PutMediaSession:
         fault = self.close_fault
         if fault is not None and self.completed >= fault.params.get("after_fragments", 1 << 62):
             raise _Closed(fault.params["mode"])
+        if self.superseded:
+            raise _Closed("clean")
 
     def _fragment_faults(self, frag: _OpenFragment) -> None:
         for fault in self.faults.matching("error_ack", self.data.stream.name):

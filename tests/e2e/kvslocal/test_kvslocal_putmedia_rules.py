@@ -129,6 +129,8 @@ def test_idle_connection_is_closed(kvs_factory, h264):
 
 
 def test_newest_connection_wins(kvslocal, h264):
+    """A new PutMedia takes the stream over: the old one may finish the fragment it
+    is sending (and gets its ACKs), then its response ends; it starts no other."""
     create_stream(kvslocal, "cam")
     t0 = now_ms() - 60_000
     gops = h264.gops()
@@ -142,20 +144,30 @@ def test_newest_connection_wins(kvslocal, h264):
         await new.open()
         await new.send(header(h264) + mkvbuild.fragment(t0 + 1800, gops[1]))
         await new.ack_of("BUFFERING")
-        old_rest = await old.all_acks()     # the old response ends
+        # The old connection ends its fragment; a further cluster is not accepted.
+        await old.send(mkvbuild.end_of_fragment() + mkvbuild.fragment(t0 + 3600, gops[2]))
+        old_rest = await old.all_acks()
         await new.send(mkvbuild.end_of_fragment())
         await new.ack_of("PERSISTED")
-        await new.end()
-        await new.all_acks()
-        old.close()
-        new.close()
-        return old_rest
-    old_rest = run(go())
-    assert [a for a in old_rest if a["EventType"] in ("RECEIVED", "PERSISTED", "ERROR")] == []
+        # A third connection while the second is between fragments ends it at once.
+        third = PutMediaClient(kvslocal, stream="cam")
+        await third.open()
+        await third.send(header(h264))
+        new_rest = await new.all_acks()
+        await third.end()
+        await third.all_acks()
+        for client in (old, new, third):
+            client.close()
+        return old_rest, new_rest
+    old_rest, new_rest = run(go())
+    assert [a["EventType"] for a in old_rest if a["EventType"] != "IDLE"] == \
+        ["RECEIVED", "PERSISTED"]
+    assert [a for a in new_rest if a["EventType"] != "IDLE"] == []
     fragments = kvslocal.fragments("cam")
-    assert [(f["session"], f["fragment_timecode"]) for f in fragments] == [(2, t0 + 1800)]
+    assert sorted((f["session"], f["fragment_timecode"]) for f in fragments) == \
+        [(1, t0), (2, t0 + 1800)]
     summary = kvslocal.admin("GET", "/streams")["streams"][0]
-    assert summary["sessions"] == 2 and summary["fragment_count"] == 1
+    assert summary["sessions"] == 3 and summary["fragment_count"] == 2
 
 
 def test_acks_introspection(kvslocal, h264):
