@@ -48,6 +48,10 @@ struct Private {
   Settings active;   // Snapshot taken at start.
   std::unique_ptr<SinkListener> listener;
   std::unique_ptr<kvs::KvsStream> stream;
+  // The same stream, readable without `mutex` (to cancel an offline wait
+  // from a flush or state change while a chain function waits). Set and
+  // cleared only while no chain function runs.
+  std::atomic<kvs::KvsStream*> live_stream{nullptr};
   std::vector<GstPad*> pads;  // Request pads, in request order.
   guint next_video = 0;
   guint next_audio = 0;
@@ -191,6 +195,7 @@ bool StartStream(GstKvsSink* sink) {
   priv->finishing = false;
   priv->anchor_ns = kvs::kNoTimestamp;
   priv->failed = false;
+  priv->live_stream = priv->stream.get();
   priv->stream->Start();
   if (settings.stats_interval_ms > 0) {
     kvs::KvsStream* stream = priv->stream.get();
@@ -211,6 +216,7 @@ void StopStream(GstKvsSink* sink) {
   {
     std::lock_guard<std::mutex> lock(priv->mutex);
     stream = std::move(priv->stream);
+    priv->live_stream = nullptr;
   }
   if (stream) stream->Stop();  // No callback runs after this returns.
   stream.reset();
@@ -366,8 +372,13 @@ GstFlowReturn Chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
                  " flags 0x%x, %zu bytes%s",
                  GST_PAD_NAME(pad), frame.track, frame.pts, frame.dts,
                  frame.flags, frame.data->size(), copied ? " (copied)" : "");
-  kvs::Status status = priv->stream->PutFrame(frame);
+  // The stream outlives this call: it is destroyed only after the pads are
+  // deactivated. Put without the lock, so an offline wait for room does not
+  // block other pads' events or a flush.
+  kvs::KvsStream* stream = priv->stream.get();
   lock.unlock();
+  kvs::Status status = stream->PutFrame(frame);
+  if (status.code() == kvs::StatusCode::kCancelled) return GST_FLOW_FLUSHING;
   if (!status.ok()) {
     GST_WARNING_OBJECT(sink, "frame on %s not sent: %s", GST_PAD_NAME(pad),
                        status.ToString().c_str());
@@ -440,10 +451,17 @@ gboolean SinkEvent(GstPad* pad, GstObject* parent, GstEvent* event) {
     case GST_EVENT_EOS:
       HandleEos(sink, data);
       break;
+    case GST_EVENT_FLUSH_START: {
+      // Wake a chain function waiting for storage (offline mode).
+      kvs::KvsStream* stream = PrivateOf(sink)->live_stream;
+      if (stream != nullptr) stream->Unblock();
+      break;
+    }
     case GST_EVENT_FLUSH_STOP: {
       std::lock_guard<std::mutex> lock(PrivateOf(sink)->mutex);
       data->eos = false;
       gst_segment_init(&data->segment, GST_FORMAT_TIME);
+      if (PrivateOf(sink)->stream) PrivateOf(sink)->stream->Resume();
       break;
     }
     default:
@@ -512,6 +530,12 @@ static GstStateChangeReturn gst_kvs_sink_change_state(
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) kvssink::InstallLogSink();
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && !StartStream(sink)) {
     return GST_STATE_CHANGE_FAILURE;
+  }
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    // Pad deactivation below waits for chain functions: wake any that wait
+    // for storage first.
+    kvs::KvsStream* stream = PrivateOf(sink)->live_stream;
+    if (stream != nullptr) stream->Unblock();
   }
   GstStateChangeReturn ret = GST_ELEMENT_CLASS(gst_kvs_sink_parent_class)
                                  ->change_state(element, transition);

@@ -2,6 +2,7 @@
 
 #include <glib.h>
 
+#include <algorithm>
 #include <random>
 
 #include "kvscore/auth/default_credential_chain.h"
@@ -12,6 +13,12 @@ namespace kvssink {
 namespace {
 
 constexpr char kDefaultAgent[] = "kvssink/" KVSSINK_VERSION;
+// Sessions rotate after at most 40 minutes: KVS closes PutMedia connections
+// at 45 (kvs-spec.md section 2, limits; upstream-kvssink.md B.5).
+constexpr guint kMaxRotationS = 2400;
+// An open fragment is closed with an end-of-fragment tag after this long
+// without frames, as AWS's producer does (upstream-kvssink.md A.7).
+constexpr int64_t kIdleEndOfFragmentS = 20;
 
 kvs::Status BadSetting(const std::string& message) {
   return kvs::Status(kvs::StatusCode::kInvalidArgument, message);
@@ -110,6 +117,8 @@ kvs::Result<StartConfig> BuildStartConfig(const Settings& s,
   c.packaging = PackagingFor(s);
   c.storage_bytes = uint64_t{s.storage_size_mb} * 1024 * 1024;
   c.free_rule = FreeRuleFor(s);
+  c.block_when_full = s.streaming_type == kOffline;
+  c.buffer_duration_ms = int64_t{s.buffer_duration_s} * 1000;
   c.drain_timeout_ms = int64_t{s.stop_stream_timeout_s} * 1000;
   kvs::UploaderConfig& u = c.upload;
   u.stream_name = s.stream_name;
@@ -127,6 +136,15 @@ kvs::Result<StartConfig> BuildStartConfig(const Settings& s,
   u.tags = TagsFrom(s.stream_tags.get());
   u.acks_required = s.fragment_acks;
   u.restart_on_error = s.restart_on_error;
+  // Staleness needs BUFFERING ACKs; without ACKs nothing can be stale.
+  u.health.staleness_ns =
+      s.fragment_acks ? int64_t{s.connection_staleness_s} * kvs::kNsPerSecond
+                      : 0;
+  u.health.max_latency_ns = int64_t{s.max_latency_s} * kvs::kNsPerSecond;
+  u.health.rotation_ns =
+      int64_t{std::min<guint>(s.rotation_period_s, kMaxRotationS)} *
+      kvs::kNsPerSecond;
+  u.health.idle_ns = kIdleEndOfFragmentS * kvs::kNsPerSecond;
   return out;
 }
 

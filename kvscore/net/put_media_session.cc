@@ -1,11 +1,14 @@
 #include "kvscore/net/put_media_session.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 #include "kvscore/auth/sigv4.h"
 #include "kvscore/base/log.h"
+#include "kvscore/mkv/mkv_writer.h"
 #include "kvscore/net/network_thread.h"
 
 namespace kvs {
@@ -92,6 +95,12 @@ Status PutMediaSession::Start(const Credentials& credentials,
   return Status::Ok();
 }
 
+void PutMediaSession::EndAtNextFragment() {
+  bool inside = cursor_.piece > 0 || cursor_.offset > 0;
+  cursor_.stop_at = cursor_.fragment + (inside ? 1 : 0);
+  Wake();
+}
+
 void PutMediaSession::Wake() {
   if (!running_ || !paused_) return;
   paused_ = false;
@@ -117,6 +126,7 @@ void PutMediaSession::TrackFragments() {
     if (!store_->Info(static_cast<uint64_t>(i), &info)) continue;
     sent_.emplace_back(info.timecode, info.index);
     if (first_fragment_ < 0) first_fragment_ = i;
+    delegate_->OnFragmentStarted(this, info.index);
   }
   if (entered > last_tracked_) last_tracked_ = entered;
   if (sent_.size() > kTrimSentAbove) {
@@ -125,6 +135,26 @@ void PutMediaSession::TrackFragments() {
       sent_.pop_front();
     }
   }
+}
+
+size_t PutMediaSession::WriteBoundaryTag(char* buffer, size_t capacity) {
+  // KVS acknowledges a fragment when the next Cluster or an end-of-fragment
+  // tag arrives; at a boundary no Cluster follows in this body, so close the
+  // last fragment with the tag, unless it already ended with one.
+  if (boundary_tag_.empty() && !boundary_tag_sent_) {
+    boundary_tag_sent_ = true;
+    FragmentInfo info;
+    bool needs_tag = !sent_.empty() &&
+                     store_->Info(sent_.back().second, &info) &&
+                     !info.has_trailer;
+    if (!needs_tag) return 0;
+    boundary_tag_ = mkv::EndOfFragmentTags();
+  }
+  size_t n = std::min(capacity, boundary_tag_.size() - boundary_tag_offset_);
+  std::memcpy(buffer, boundary_tag_.data() + boundary_tag_offset_, n);
+  boundary_tag_offset_ += n;
+  bytes_sent_ += n;
+  return n;
 }
 
 size_t PutMediaSession::Read(char* buffer, size_t capacity) {
@@ -140,8 +170,10 @@ size_t PutMediaSession::Read(char* buffer, size_t capacity) {
     return n;
   }
   if (state == ReadState::kEnd) return 0;  // Ends the chunked body.
-  if (state == ReadState::kHeaderChange) {
-    header_change_ = true;
+  if (state == ReadState::kBoundary) {
+    boundary_ = true;
+    size_t tag = WriteBoundaryTag(buffer, capacity);
+    if (tag > 0) return tag;
     FragmentInfo info;
     bool all_acked = true;
     for (const auto& sent : sent_) {
@@ -156,7 +188,7 @@ size_t PutMediaSession::Read(char* buffer, size_t capacity) {
 void PutMediaSession::Write(const char* data, size_t length) {
   if (http_status_ == 0) {
     curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &http_status_);
-    delegate_->OnResponseStarted(http_status_);
+    delegate_->OnResponseStarted(this, http_status_);
   }
   if (http_status_ != 200) {
     if (error_body_.size() < kMaxErrorBody) error_body_.append(data, length);
@@ -174,14 +206,14 @@ void PutMediaSession::Write(const char* data, size_t length) {
         break;
       }
     }
-    delegate_->OnAck(ack, index);
+    delegate_->OnAck(this, ack, index);
   }
 }
 
 void PutMediaSession::OnDone(CURLcode code) {
   running_ = false;
   if (code != CURLE_OK) {
-    delegate_->OnSessionEnded(SessionEnd::kFailed,
+    delegate_->OnSessionEnded(this, SessionEnd::kFailed,
                               StatusFromCurl(code, error_, "PutMedia", url_));
     return;
   }
@@ -192,16 +224,16 @@ void PutMediaSession::OnDone(CURLcode code) {
     HttpResponse response;
     response.status = http_status_;
     response.body = error_body_;
-    delegate_->OnSessionEnded(SessionEnd::kFailed,
+    delegate_->OnSessionEnded(this, SessionEnd::kFailed,
                               ServiceError(response, "PutMedia"));
     return;
   }
-  if (header_change_) {
-    delegate_->OnSessionEnded(SessionEnd::kHeaderChange, Status::Ok());
+  if (boundary_) {
+    delegate_->OnSessionEnded(this, SessionEnd::kBoundary, Status::Ok());
   } else if (store_->Drained()) {
-    delegate_->OnSessionEnded(SessionEnd::kCompleted, Status::Ok());
+    delegate_->OnSessionEnded(this, SessionEnd::kCompleted, Status::Ok());
   } else {
-    delegate_->OnSessionEnded(SessionEnd::kFailed,
+    delegate_->OnSessionEnded(this, SessionEnd::kFailed,
                               Status(StatusCode::kNetworkError,
                                      "PutMedia response to " + url_ +
                                          " ended before the upload finished"));

@@ -19,9 +19,10 @@
 // as soon as the session starts, even before the first frame exists.
 //
 // The body ends (terminating chunk) when the store reports kEnd (after
-// Finish() and the last ACK), or, on kHeaderChange, once every fragment this
-// session sent is acknowledged, so the next session can start with the new
-// MKV header.
+// Finish() and the last ACK), or at a fragment boundary (kBoundary: the
+// next fragment needs a new MKV header, or EndAtNextFragment() asked for a
+// rotation) once every fragment this session sent is acknowledged, so the
+// next session can start there without losing or repeating a fragment.
 //
 // Threads: construct, Start(), Wake(), and destroy on the network thread.
 // The delegate is called on the network thread; it may destroy the session
@@ -35,6 +36,7 @@
 #include <deque>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "kvscore/auth/credentials.h"
 #include "kvscore/base/status.h"
@@ -58,9 +60,10 @@ struct PutMediaParams {
 
 // Why a session ended, besides its Status.
 enum class SessionEnd {
-  kCompleted,     // The body ended because the stream finished (kEnd).
-  kHeaderChange,  // The body ended so a new MKV header can start.
-  kFailed,        // Transport failure or HTTP error; see the Status.
+  kCompleted,  // The body ended because the stream finished (kEnd).
+  kBoundary,   // The body ended at a fragment boundary (new MKV header
+               // or rotation); the next session starts there.
+  kFailed,     // Transport failure or HTTP error; see the Status.
 };
 
 class PutMediaSession {
@@ -70,12 +73,18 @@ class PutMediaSession {
     virtual ~Delegate() = default;
     // One parsed ACK; `fragment_index` is the store index of the fragment
     // whose Cluster timestamp matches, or -1 if none (e.g. IDLE).
-    virtual void OnAck(const FragmentAck& ack, int64_t fragment_index) = 0;
+    virtual void OnAck(PutMediaSession* session, const FragmentAck& ack,
+                       int64_t fragment_index) = 0;
     // The HTTP response status arrived (200 means the upload is accepted).
-    virtual void OnResponseStarted(long http_status) {}
+    virtual void OnResponseStarted(PutMediaSession* session, long http_status) {
+    }
+    // The session began sending fragment `index` (called from inside a
+    // curl callback: record, don't start or stop transfers here).
+    virtual void OnFragmentStarted(PutMediaSession* session, uint64_t index) {}
     // The request finished. Always called exactly once after Start() unless
     // the session is destroyed first.
-    virtual void OnSessionEnded(SessionEnd end, const Status& status) = 0;
+    virtual void OnSessionEnded(PutMediaSession* session, SessionEnd end,
+                                const Status& status) = 0;
   };
 
   PutMediaSession(NetworkThread* thread, ContentStore* store,
@@ -93,6 +102,10 @@ class PutMediaSession {
   // paused.
   void Wake();
 
+  // Ends the body at the next fragment boundary, once what was sent is
+  // acknowledged (session rotation); the session then ends with kBoundary.
+  void EndAtNextFragment();
+
   // Bytes of body handed to curl so far.
   uint64_t bytes_sent() const { return bytes_sent_; }
   // Index of the first fragment this session sent; -1 before any.
@@ -102,6 +115,7 @@ class PutMediaSession {
   static size_t OnRead(char* buffer, size_t size, size_t count, void* self);
   static size_t OnWrite(char* data, size_t size, size_t count, void* self);
   size_t Read(char* buffer, size_t capacity);
+  size_t WriteBoundaryTag(char* buffer, size_t capacity);
   void Write(const char* data, size_t length);
   void TrackFragments();
   void OnDone(CURLcode code);
@@ -119,7 +133,10 @@ class PutMediaSession {
   long http_status_ = 0;
   bool running_ = false;
   bool paused_ = false;
-  bool header_change_ = false;
+  bool boundary_ = false;  // The body stopped at a fragment boundary.
+  bool boundary_tag_sent_ = false;
+  std::vector<uint8_t> boundary_tag_;  // End-of-fragment Tags to send.
+  size_t boundary_tag_offset_ = 0;
   uint64_t bytes_sent_ = 0;
   int64_t first_fragment_ = -1;
   int64_t last_tracked_ = -1;  // Highest fragment index entered.

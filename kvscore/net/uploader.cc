@@ -72,6 +72,7 @@ Uploader::Uploader(std::shared_ptr<NetworkThread> thread, ContentStore* store,
       fetch_credentials_(std::move(credentials)),
       clock_(clock),
       listener_(listener),
+      health_(config_.health),
       random_(static_cast<uint64_t>(clock.MonotonicNs())) {}
 
 Uploader::~Uploader() { Stop(); }
@@ -95,8 +96,71 @@ void Uploader::Start() {
   });
   RunOnThread([this] {
     SetState(UploadState::kConnecting, "describing stream");
+    ScheduleWatchdog();
     FetchCredentialsThen(false, [this] { Describe(); });
   });
+}
+
+void Uploader::NoteFrame(int64_t mono_ns, bool fragment_open) {
+  last_frame_mono_.store(mono_ns, std::memory_order_relaxed);
+  fragment_open_.store(fragment_open, std::memory_order_relaxed);
+}
+
+void Uploader::ScheduleWatchdog() {
+  std::weak_ptr<Uploader> weak = weak_from_this();
+  watchdog_timer_ = thread_->AddTimer(config_.watchdog_interval_ms, [weak] {
+    std::shared_ptr<Uploader> self = weak.lock();
+    if (!self || self->stopped_) return;
+    self->watchdog_timer_ = 0;
+    self->Watchdog();
+    if (!self->fatal_) self->ScheduleWatchdog();
+  });
+}
+
+void Uploader::Watchdog() {
+  int64_t now = clock_.MonotonicNs();
+  int64_t last_frame = last_frame_mono_.load(std::memory_order_relaxed);
+  if (last_frame != 0) health_.FrameArrived(last_frame);
+  health_.SetFragmentOpen(fragment_open_.load(std::memory_order_relaxed));
+  int64_t oldest = store_->OldestUnsentMonoNs();
+  HealthAction action = health_.Check(now, oldest != 0 ? now - oldest : 0);
+  switch (action) {
+    case HealthAction::kNone:
+      return;
+    case HealthAction::kStale:
+      if (!session_) return;
+      return AbortSession(
+          Status(StatusCode::kNetworkError,
+                 "no BUFFERING ACK within connection-staleness (" +
+                     std::to_string(config_.health.staleness_ns / kNsPerMs) +
+                     " ms); reconnecting"));
+    case HealthAction::kLatency:
+      if (!session_) return;
+      return AbortSession(
+          Status(StatusCode::kNetworkError,
+                 "buffered media is older than max-latency (" +
+                     std::to_string(config_.health.max_latency_ns / kNsPerMs) +
+                     " ms); reconnecting"));
+    case HealthAction::kRotate:
+      if (session_ && !rotating_) {
+        KVS_LOG_INFO("stream %s: rotating the PutMedia session",
+                     config_.stream_name.c_str());
+        rotating_ = true;
+        session_->EndAtNextFragment();
+      }
+      return;
+    case HealthAction::kIdleEnd:
+      KVS_LOG_INFO("stream %s: no frames; ending the open fragment",
+                   config_.stream_name.c_str());
+      fragment_open_.store(false, std::memory_order_relaxed);
+      if (config_.end_idle_fragment) config_.end_idle_fragment();
+      return;
+  }
+}
+
+void Uploader::AbortSession(const Status& status) {
+  session_.reset();
+  HandleSessionError(status);
 }
 
 void Uploader::Drain(int64_t timeout_ms) {
@@ -125,7 +189,8 @@ void Uploader::Stop() {
     stopped_ = true;
     thread_->CancelTimer(retry_timer_);
     thread_->CancelTimer(drain_timer_);
-    retry_timer_ = drain_timer_ = 0;
+    thread_->CancelTimer(watchdog_timer_);
+    retry_timer_ = drain_timer_ = watchdog_timer_ = 0;
     call_.reset();
     session_.reset();
     state_ = UploadState::kStopped;
@@ -278,22 +343,40 @@ void Uploader::OpenSession() {
   Status started = session_->Start(credentials_, clock_.RealtimeNs());
   if (!started.ok()) {
     session_.reset();
-    Fail(started);
+    return Fail(started);
   }
+  rotating_ = false;
+  int64_t now = clock_.MonotonicNs();
+  health_.SessionStarted(now);
+  int64_t deadline = 0;
+  if (credentials_.expiration_ns.has_value()) {
+    // Rotate before the credentials expire: a quarter of their remaining
+    // life early, at most 3 minutes (upstream: up to ~3 min of jitter).
+    int64_t left = *credentials_.expiration_ns - clock_.RealtimeNs();
+    int64_t margin = std::min<int64_t>(3 * 60 * kNsPerSecond, left / 4);
+    deadline = now + std::max<int64_t>(left - margin, 0);
+  }
+  health_.SetCredentialsDeadline(deadline);
 }
 
 void Uploader::WakeSession() {
   if (session_) session_->Wake();
 }
 
-void Uploader::OnResponseStarted(long http_status) {
-  if (http_status != 200) return;
+void Uploader::OnResponseStarted(PutMediaSession* session, long http_status) {
+  if (session != session_.get() || http_status != 200) return;
   auth_failures_ = 0;
+  session_failures_ = 0;
   SetState(draining_ ? UploadState::kDraining : UploadState::kStreaming,
            "PutMedia accepted");
 }
 
-void Uploader::OnAck(const FragmentAck& ack, int64_t fragment_index) {
+void Uploader::OnFragmentStarted(PutMediaSession* session, uint64_t index) {
+  health_.FragmentStarted(index, clock_.MonotonicNs());
+}
+
+void Uploader::OnAck(PutMediaSession* session, const FragmentAck& ack,
+                     int64_t fragment_index) {
   FragmentInfo info;
   bool known = fragment_index >= 0 &&
                store_->Info(static_cast<uint64_t>(fragment_index), &info);
@@ -321,6 +404,7 @@ void Uploader::OnAck(const FragmentAck& ack, int64_t fragment_index) {
   }
   if (known) {
     uint64_t index = static_cast<uint64_t>(fragment_index);
+    if (ack.type != AckEventType::kError) health_.FragmentBuffering(index);
     if (ack.type == AckEventType::kBuffering) {
       store_->Acknowledge(index, AckLevel::kBuffering);
       attempts_ = 0;
@@ -349,14 +433,19 @@ void Uploader::OnAck(const FragmentAck& ack, int64_t fragment_index) {
   WakeSession();  // A freed fragment may let the body end.
 }
 
-void Uploader::OnSessionEnded(SessionEnd end, const Status& status) {
+void Uploader::OnSessionEnded(PutMediaSession* session, SessionEnd end,
+                              const Status& status) {
+  if (session != session_.get()) return;
   session_.reset();  // Releases its cursor before any new session opens.
   switch (end) {
     case SessionEnd::kCompleted:
       FinishDrain(Status::Ok());
       SetState(UploadState::kStopped, "all fragments acknowledged");
       return;
-    case SessionEnd::kHeaderChange:
+    case SessionEnd::kBoundary:
+      if (rotating_) {  // Fresh credentials (the cache refreshes if due).
+        return FetchCredentialsThen(false, [this] { OpenSession(); });
+      }
       OpenSession();
       return;
     case SessionEnd::kFailed:
@@ -367,6 +456,12 @@ void Uploader::OnSessionEnded(SessionEnd end, const Status& status) {
 
 void Uploader::HandleSessionError(const Status& status) {
   reconnecting_ = true;
+  ++session_failures_;
+  if (status.code() == StatusCode::kConnectFailed ||
+      status.code() == StatusCode::kTlsFailed ||
+      session_failures_ >= config_.session_failures_before_endpoint_refresh) {
+    data_endpoint_.clear();  // OpenSession() asks GetDataEndpoint again.
+  }
   {
     std::lock_guard<std::mutex> lock(counters_mutex_);
     counters_.last_error = status.ToString();

@@ -35,6 +35,7 @@
 
 #include <glib.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -49,6 +50,7 @@
 #include "kvscore/net/ack_parser.h"
 #include "kvscore/net/control_plane.h"
 #include "kvscore/net/put_media_session.h"
+#include "kvscore/net/session_health.h"
 #include "kvscore/store/content_store.h"
 
 namespace kvs {
@@ -87,6 +89,18 @@ struct UploaderConfig {
   // Producer start timestamp (ms since the epoch) for a new session;
   // default: now.
   std::function<int64_t()> producer_start_ms;
+  // Session health (session_health.h): connection-staleness, max-latency,
+  // rotation-period (capped at 40 min) and the idle end-of-fragment delay.
+  HealthLimits health;
+  // Closes the open fragment with an end-of-fragment tag after `health.
+  // idle_ns` without frames. Runs on the network thread; must not block
+  // (use try_lock).
+  std::function<void()> end_idle_fragment;
+  // When a session fails twice in a row, or cannot connect, the cached data
+  // endpoint is dropped and GetDataEndpoint is called again.
+  int session_failures_before_endpoint_refresh = 2;
+  // How often the health rules are checked, in ms.
+  int64_t watchdog_interval_ms = 1000;
 };
 
 class Uploader : public std::enable_shared_from_this<Uploader>,
@@ -123,6 +137,11 @@ class Uploader : public std::enable_shared_from_this<Uploader>,
   // Stops everything now. When it returns, no callback will run again.
   void Stop();
 
+  // A frame entered the stream at `mono_ns`; `fragment_open` says whether a
+  // fragment is now open. Thread-safe and cheap (atomics), for the idle
+  // end-of-fragment rule.
+  void NoteFrame(int64_t mono_ns, bool fragment_open);
+
   UploadState state() const { return state_; }
 
   // Cumulative counts, readable from any thread.
@@ -141,9 +160,15 @@ class Uploader : public std::enable_shared_from_this<Uploader>,
   Counters counters() const;
 
  private:
-  void OnAck(const FragmentAck& ack, int64_t fragment_index) override;
-  void OnResponseStarted(long http_status) override;
-  void OnSessionEnded(SessionEnd end, const Status& status) override;
+  void OnAck(PutMediaSession* session, const FragmentAck& ack,
+             int64_t fragment_index) override;
+  void OnResponseStarted(PutMediaSession* session, long http_status) override;
+  void OnFragmentStarted(PutMediaSession* session, uint64_t index) override;
+  void OnSessionEnded(PutMediaSession* session, SessionEnd end,
+                      const Status& status) override;
+  void ScheduleWatchdog();
+  void Watchdog();
+  void AbortSession(const Status& status);
 
   void SetState(UploadState state, const std::string& reason);
   void FetchCredentialsThen(bool force, std::function<void()> next);
@@ -185,6 +210,12 @@ class Uploader : public std::enable_shared_from_this<Uploader>,
   int auth_failures_ = 0;  // Consecutive not-authorized answers.
   guint retry_timer_ = 0;
   guint drain_timer_ = 0;
+  guint watchdog_timer_ = 0;
+  SessionHealth health_;
+  bool rotating_ = false;     // The session ends at a boundary.
+  int session_failures_ = 0;  // Consecutive failed sessions.
+  std::atomic<int64_t> last_frame_mono_{0};
+  std::atomic<bool> fragment_open_{false};
   bool draining_ = false;
   bool stopped_ = false;
   bool fatal_ = false;

@@ -152,6 +152,7 @@ void ContentStore::EndFragment(std::vector<Piece> trailer) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (fragments_.empty() || fragments_.back().complete) return;
     Fragment& f = fragments_.back();
+    f.info.has_trailer = !trailer.empty();
     for (Piece& p : trailer) {
       f.info.bytes += p.length;
       f.held += p.length;
@@ -345,8 +346,9 @@ size_t ContentStore::Read(UploadCursor* cursor, uint8_t* out, size_t capacity,
       ++cursor->fragment;
       continue;
     }
-    if (at_start && f->header_id != cursor->header_id) {
-      *state = ReadState::kHeaderChange;
+    if (at_start && (f->header_id != cursor->header_id ||
+                     cursor->fragment >= cursor->stop_at)) {
+      *state = ReadState::kBoundary;
       break;
     }
     if (cursor->piece == f->pieces.size()) {
@@ -433,6 +435,14 @@ void ContentStore::MarkSent(uint64_t index) {
   Fragment* f = Find(index);
   if (f != nullptr) f->sent = true;
   FreeAcknowledged();
+}
+
+int64_t ContentStore::OldestUnsentMonoNs() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const Fragment& f : fragments_) {
+    if (!f.sent && !f.pieces.empty()) return f.info.first_frame_mono_ns;
+  }
+  return 0;
 }
 
 bool ContentStore::Info(uint64_t index, FragmentInfo* info) const {

@@ -93,6 +93,8 @@ struct FragmentInfo {
   uint32_t frames = 0;
   int64_t first_frame_mono_ns = 0;  // Monotonic time its first frame came in.
   int64_t last_frame_mono_ns = 0;   // ... and its last frame.
+  bool has_trailer = false;         // Ended by EndFragment() with trailer bytes
+                                    // (an end-of-fragment tag).
 };
 
 struct StoreOptions {
@@ -115,15 +117,19 @@ struct UploadCursor {
   uint64_t fragment = 0;  // Index of the fragment being read.
   size_t piece = 0;       // Piece within it.
   size_t offset = 0;      // Byte within the piece.
+  // Read() stops with kBoundary at the start of this fragment (session
+  // rotation); UINT64_MAX = never.
+  uint64_t stop_at = UINT64_MAX;
 };
 
 // What Read() found when it returned fewer bytes than asked.
 enum class ReadState {
-  kData,          // Bytes were returned; more may follow.
-  kWaiting,       // Nothing to send now; the data listener will fire.
-  kHeaderChange,  // The next fragment needs a new session (new header).
-  kEnd,           // Finish() was called and every fragment was read and
-                  // acknowledged: end the body.
+  kData,      // Bytes were returned; more may follow.
+  kWaiting,   // Nothing to send now; the data listener will fire.
+  kBoundary,  // The body must end before the next fragment: it needs a
+              // new MKV header, or the session is rotating (stop_at).
+  kEnd,       // Finish() was called and every fragment was read and
+              // acknowledged: end the body.
 };
 
 class ContentStore {
@@ -203,6 +209,9 @@ class ContentStore {
   // Gives up on fragment `index` (non-retriable ERROR ACK): it is freed and
   // never resent. Returns its info, or nothing if unknown.
   bool Skip(uint64_t index, FragmentInfo* info);
+  // Monotonic ns when the first frame of the oldest not-yet-sent fragment
+  // arrived; 0 when everything was sent. For max-latency.
+  int64_t OldestUnsentMonoNs() const;
   // Records that the reader passed the end of fragment `index` (for
   // FreeRule::kOnSent).
   void MarkSent(uint64_t index);

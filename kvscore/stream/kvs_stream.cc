@@ -20,6 +20,19 @@ CredentialFetch MakeFetch(std::shared_ptr<CredentialProvider> provider) {
   };
 }
 
+StoreOptions StoreOptionsFor(const StreamConfig& config) {
+  StoreOptions options;
+  options.max_bytes = config.storage_bytes;
+  options.rule = config.free_rule;
+  options.block_when_full = config.block_when_full;
+  options.max_duration_ms = config.buffer_duration_ms;
+  return options;
+}
+
+// Bytes a frame adds besides its payload: a SimpleBlock header and maybe a
+// Cluster start and tags. An estimate for WaitForRoom(); the append checks.
+constexpr uint64_t kFrameOverheadBytes = 128;
+
 }  // namespace
 
 KvsStream::KvsStream(StreamConfig config,
@@ -29,7 +42,7 @@ KvsStream::KvsStream(StreamConfig config,
       credentials_(std::move(credentials)),
       clock_(clock),
       thread_(NetworkThread::Acquire()),
-      store_(config_.storage_bytes, config_.free_rule),
+      store_(StoreOptionsFor(config_)),
       packager_(config_.packaging, &store_) {
   UploaderConfig upload = config_.upload;
   upload.absolute_timecodes = config_.packaging.absolute_fragment_times;
@@ -74,8 +87,23 @@ Status KvsStream::PutFrame(const Frame& frame) {
   if (finished_) {
     return Status(StatusCode::kFailedPrecondition, "stream already finished");
   }
-  return packager_.PutFrame(frame, clock_.MonotonicNs());
+  if (config_.block_when_full && frame.data) {
+    KVS_RETURN_IF_ERROR(
+        store_.WaitForRoom(frame.data->size() + kFrameOverheadBytes));
+  }
+  int64_t now = clock_.MonotonicNs();
+  Status status = packager_.PutFrame(frame, now);
+  int64_t origin = packager_.origin_ns();
+  if (origin != kNoTimestamp) origin_ms_.store(origin / kNsPerMs);
+  uploader_->NoteFrame(now, packager_.fragment_open());
+  std::lock_guard<std::mutex> snapshot(snapshot_mutex_);
+  packager_snapshot_ = packager_.counters();
+  return status;
 }
+
+void KvsStream::Unblock() { store_.CancelWaits(); }
+
+void KvsStream::Resume() { store_.ResumeWaits(); }
 
 void KvsStream::Finish() {
   {
@@ -142,8 +170,8 @@ void KvsStream::ScheduleStatsTick() {
 }
 
 Packager::Counters KvsStream::packager_counters() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return packager_.counters();
+  std::lock_guard<std::mutex> lock(snapshot_mutex_);
+  return packager_snapshot_;
 }
 
 }  // namespace kvs

@@ -18,6 +18,7 @@
 
 #include <glib.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -53,6 +54,11 @@ struct StreamConfig {
   uint64_t storage_bytes = 128ull * 1024 * 1024;
   // From retention-period and fragment-acks (see ContentStore).
   FreeRule free_rule = FreeRule::kOnPersisted;
+  // streaming-type=offline: PutFrame() waits for room instead of the store
+  // evicting the oldest fragments.
+  bool block_when_full = false;
+  // buffer-duration, in ms; 0 = no limit.
+  int64_t buffer_duration_ms = 0;
   UploaderConfig upload;
   // stop-stream-timeout: the bound on Finish()'s wait for the last ACK.
   int64_t drain_timeout_ms = 120000;
@@ -79,9 +85,15 @@ class KvsStream {
   Result<std::vector<TrackDescription>> SetTracks(
       const std::vector<TrackConfig>& tracks);
 
-  // Packages one frame; see Packager::PutFrame for errors. Never blocks on
-  // the network.
+  // Packages one frame; see Packager::PutFrame for errors. Realtime: never
+  // blocks on the network. Offline (block_when_full): waits while the store
+  // is full, until ACKs free room; returns kCancelled after Unblock().
   Status PutFrame(const Frame& frame);
+
+  // Wakes a PutFrame() waiting for room with kCancelled, and makes later
+  // waits return at once, until Resume() (flush, state change).
+  void Unblock();
+  void Resume();
 
   // Ends the stream: closes the last fragment, then waits (in the
   // background, at most drain_timeout_ms) for its acknowledgement; the
@@ -110,8 +122,12 @@ class KvsStream {
   const Clock& clock_;
   std::shared_ptr<NetworkThread> thread_;
   ContentStore store_;
-  mutable std::mutex mutex_;  // Serialises the packager's callers.
+  mutable std::mutex mutex_;  // Serialises the packager's callers. Never
+                              // taken on the network thread (but try_lock).
   Packager packager_;
+  std::atomic<int64_t> origin_ms_{-1};  // Producer ms of the first fragment.
+  mutable std::mutex snapshot_mutex_;   // Guards packager_snapshot_.
+  Packager::Counters packager_snapshot_;
   bool finished_ = false;  // Guarded by mutex_.
   std::shared_ptr<Uploader> uploader_;
 

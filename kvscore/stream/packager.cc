@@ -125,6 +125,12 @@ Status Packager::PutFrame(const Frame& frame, int64_t now_mono_ns) {
   return Status::Ok();
 }
 
+void Packager::CloseFragment() {
+  if (!fragment_open_) return;
+  store_->EndFragment({Piece::Copy(mkv::EndOfFragmentTags())});
+  fragment_open_ = false;
+}
+
 void Packager::Finish() {
   if (fragment_open_) {
     store_->EndFragment({Piece::Copy(mkv::EndOfFragmentTags())});

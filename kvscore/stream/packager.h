@@ -69,6 +69,12 @@ class Packager {
   // store: after the last ACK the PutMedia body ends.
   void Finish();
 
+  // Ends the open fragment with the end-of-fragment tag (the producer went
+  // idle), so KVS acknowledges it now; the next fragment starts at the next
+  // key frame. No-op without an open fragment.
+  void CloseFragment();
+  bool fragment_open() const { return fragment_open_; }
+
   // Producer time (ns) of the first fragment, or kNoTimestamp before it.
   int64_t origin_ns() const { return origin_ns_; }
   const Counters& counters() const { return counters_; }

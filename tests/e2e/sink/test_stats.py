@@ -5,8 +5,7 @@ from sinkutil import BusRun, media, sink_props, structure_dict
 def test_stats_property_and_periodic_messages(kvslocal):
     path = media("kvs_h264_high_640x480_25fps_nob.h264")
     run = BusRun(f"filesrc location={path} ! h264parse ! "
-                 + sink_props(kvslocal, "stats", stats_interval=50)
-                 + " name=sink")
+                 + sink_props(kvslocal, "stats") + " name=sink")
     sink = run.pipeline.get_by_name("sink")
     before = structure_dict(sink.get_property("stats"))
     assert before["state"] == "idle" and before["frames-in"] == 0
@@ -33,7 +32,28 @@ def test_stats_property_and_periodic_messages(kvslocal):
     for name in ("frame-to-socket", "frame-to-received", "frame-to-persisted"):
         p50, p99, top = (final[f"{name}-{q}-ns"] for q in ("p50", "p99", "max"))
         assert 0 < p50 <= p99 <= top, (name, p50, p99, top)
-    ticks = run.messages("kvssink-stats")
-    assert ticks, "no kvssink-stats message within the run"
+
+
+def test_stats_messages_every_interval(kvslocal):
+    run = BusRun("videotestsrc is-live=true ! "
+                 "video/x-raw,width=320,height=240,framerate=30/1 ! "
+                 "x264enc tune=zerolatency speed-preset=ultrafast "
+                 "key-int-max=30 ! h264parse ! "
+                 + sink_props(kvslocal, "ticks", stats_interval=100))
+    ticks = []
+
+    def on_message(msg):
+        if msg.type != run.Gst.MessageType.ELEMENT:
+            return
+        s = structure_dict(msg.get_structure())
+        if s["_name"] == "kvssink-stats":
+            ticks.append(s)
+            if len(ticks) == 3:  # Enough: end the stream.
+                run.pipeline.send_event(run.Gst.Event.new_eos())
+
+    run.run(on_message=on_message)
+    assert run.error is None, run.error
+    assert len(ticks) >= 3
+    assert all(t["stream-name"] == "ticks" for t in ticks)
     frames = [t["frames-in"] for t in ticks]
-    assert frames == sorted(frames)
+    assert frames == sorted(frames) and frames[-1] > 0

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <regex>
 #include <set>
@@ -27,6 +28,7 @@ constexpr auto kHangGuard = std::chrono::seconds(30);
 // marker arrives, as KVS acks on the next Cluster or the end-of-fragment tag.
 struct FakeKvsScript {
   int describe_status = 200;
+  bool ack_first_connection = true;  // false: connection 0 never ACKs.
   std::string describe_error_type;
   bool ack = true;
   int64_t drop_first_connection_after_bytes = -1;
@@ -84,6 +86,13 @@ class FakeKvs {
     }
   }
 
+  void SendAck(ServerConnection& c, const char* type, int64_t timecode) {
+    c.WriteChunk(std::string("{\"EventType\":\"") + type +
+                 "\",\"FragmentTimecode\":" + std::to_string(timecode) +
+                 ",\"FragmentNumber\":\"9" + std::to_string(timecode) +
+                 "\"}\n");
+  }
+
   void SendAcks(ServerConnection& c, int64_t timecode) {
     if (timecode == script_.error_ack_timecode) {
       c.WriteChunk("{\"EventType\":\"ERROR\",\"FragmentTimecode\":" +
@@ -91,7 +100,7 @@ class FakeKvs {
                    std::to_string(script_.error_ack_id) + "}\n");
       return;
     }
-    for (const char* type : {"BUFFERING", "RECEIVED", "PERSISTED"}) {
+    for (const char* type : {"RECEIVED", "PERSISTED"}) {
       c.WriteChunk(std::string("{\"EventType\":\"") + type +
                    "\",\"FragmentTimecode\":" + std::to_string(timecode) +
                    ",\"FragmentNumber\":\"9" + std::to_string(timecode) +
@@ -112,7 +121,7 @@ class FakeKvs {
     bool ended = false;
     int64_t open = -1;
     size_t scanned = 0;
-    static const std::regex kMarker("<F:(\\d+)>|<END>");
+    static const std::regex kMarker("<F:(\\d+)>|<END>|AWS_KINESISVIDEO_END");
     while (c.ReadChunk(&chunk, &ended)) {
       body += chunk;
       {
@@ -128,12 +137,20 @@ class FakeKvs {
           std::sregex_iterator(body.begin() + scanned, body.end(), kMarker);
       for (auto it = begin; it != std::sregex_iterator(); ++it) {
         scanned = body.size();
-        if (open >= 0 && script_.ack) SendAcks(c, open);
+        if (open >= 0 && Acks(connection)) SendAcks(c, open);
         open = (*it)[1].matched ? std::stoll((*it)[1].str()) : -1;
+        if (open >= 0 && Acks(connection) &&
+            open != script_.error_ack_timecode) {
+          SendAck(c, "BUFFERING", open);
+        }
       }
     }
-    if (open >= 0 && script_.ack) SendAcks(c, open);
+    if (open >= 0 && Acks(connection)) SendAcks(c, open);
     if (ended) c.WriteChunk("");
+  }
+
+  bool Acks(int connection) const {
+    return script_.ack && (connection > 0 || script_.ack_first_connection);
   }
 
   FakeKvsScript script_;
@@ -201,6 +218,13 @@ class UploaderTest : public ::testing::Test {
     config.allow_create_stream = allow_create_;
     config.backoff_base_ms = 1;
     config.backoff_cap_ms = 5;
+    config.health = health_;
+    config.watchdog_interval_ms = 10;
+    config.end_idle_fragment = [this] {
+      std::lock_guard<std::mutex> lock(listener_.mutex);
+      ++idle_ends_;
+      listener_.cond.notify_all();
+    };
     uploader_ = std::make_shared<Uploader>(
         thread_, &store_, config,
         [this](bool force, std::function<void(Result<Credentials>)> done) {
@@ -211,7 +235,7 @@ class UploaderTest : public ::testing::Test {
           c.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
           done(c);
         },
-        SystemClock(), &listener_);
+        *clock_, &listener_);
   }
   void TearDown() override {
     if (uploader_) uploader_->Stop();
@@ -234,6 +258,10 @@ class UploaderTest : public ::testing::Test {
   RecordingListener listener_;
   std::shared_ptr<Uploader> uploader_;
   bool allow_create_ = true;
+  HealthLimits health_;
+  ManualClock manual_clock_;
+  const Clock* clock_ = &SystemClock();
+  std::atomic<int> idle_ends_{0};
   std::atomic<int> fetches_{0};
   std::atomic<int> forced_{0};
 };
@@ -367,6 +395,92 @@ TEST_F(UploaderTest, NonRetriableErrorAckSkipsTheFragmentAndGoesOn) {
   EXPECT_EQ(listener_.skipped, std::vector<int64_t>{1000});
   // The next session resumes at the following fragment.
   EXPECT_EQ(kvs.bodies().back(), "HDR<F:2000>bgood<END>");
+}
+
+}  // namespace
+}  // namespace kvs
+
+namespace kvs {
+namespace {
+
+// Counts each "<F:n>" marker across every PutMedia body.
+std::map<std::string, int> MarkerCounts(
+    const std::vector<std::string>& bodies) {
+  std::map<std::string, int> counts;
+  static const std::regex kMarker("<F:\\d+>");
+  for (const std::string& body : bodies) {
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), kMarker);
+         it != std::sregex_iterator(); ++it) {
+      ++counts[it->str()];
+    }
+  }
+  return counts;
+}
+
+TEST_F(UploaderTest, RotatesAtFragmentBoundariesWithoutLossOrDuplicates) {
+  FakeKvs kvs({});
+  health_.rotation_ns = 30 * kNsPerMs;
+  clock_ = &manual_clock_;  // Sessions age only when the test says so.
+  Build(kvs.url());
+  uploader_->Start();
+  for (int i = 0; i < 6; ++i) {
+    AddFragment(1000 * (i + 1), "payload-" + std::to_string(i));
+    // Let time pass on the network thread: each fragment is acknowledged
+    // before the next, so rotations happen between them.
+    ASSERT_TRUE(listener_.WaitFor([&] {
+      return std::count_if(listener_.acks.begin(), listener_.acks.end(),
+                           [&](const FragmentAck& a) {
+                             return a.type == AckEventType::kBuffering &&
+                                    a.fragment_timecode == 1000 * (i + 1);
+                           }) > 0;
+    }));
+    manual_clock_.Advance(40 * kNsPerMs);  // Due for rotation.
+  }
+  FinishStream();
+  uploader_->Drain(20000);
+  ASSERT_TRUE(listener_.WaitFor([&] { return !listener_.drained.empty(); }));
+  EXPECT_TRUE(listener_.drained[0].ok()) << listener_.drained[0].ToString();
+  std::vector<std::string> bodies = kvs.bodies();
+  EXPECT_GE(bodies.size(), 2u);  // It rotated.
+  std::map<std::string, int> counts = MarkerCounts(bodies);
+  EXPECT_EQ(counts.size(), 6u);  // Nothing lost ...
+  for (const auto& c : counts)
+    EXPECT_EQ(c.second, 1) << c.first;  // ... or twice.
+  for (const std::string& body : bodies) {
+    EXPECT_EQ(body.rfind("HDR", 0), 0u) << "each body starts with the header";
+  }
+}
+
+TEST_F(UploaderTest, StaleConnectionWithoutBufferingIsReplaced) {
+  FakeKvsScript script;
+  script.ack_first_connection = false;
+  FakeKvs kvs(script);
+  health_.staleness_ns = 50 * kNsPerMs;
+  Build(kvs.url());
+  AddFragment(1000, "stale?");
+  uploader_->Start();
+  ASSERT_TRUE(listener_.WaitFor([&] { return listener_.retries >= 1; }));
+  FinishStream();
+  uploader_->Drain(20000);
+  ASSERT_TRUE(listener_.WaitFor([&] { return !listener_.drained.empty(); }));
+  EXPECT_TRUE(listener_.drained[0].ok()) << listener_.drained[0].ToString();
+  std::vector<std::string> bodies = kvs.bodies();
+  ASSERT_GE(bodies.size(), 2u);
+  EXPECT_EQ(bodies.back(), "HDR<F:1000>bstale?<END>");  // Replayed whole.
+  EXPECT_NE(uploader_->counters().last_error.find("connection-staleness"),
+            std::string::npos);
+}
+
+TEST_F(UploaderTest, IdleProducerGetsItsFragmentClosed) {
+  FakeKvs kvs({});
+  health_.idle_ns = 20 * kNsPerMs;
+  Build(kvs.url());
+  uploader_->Start();
+  uploader_->NoteFrame(SystemClock().MonotonicNs(), /*fragment_open=*/true);
+  ASSERT_TRUE(listener_.WaitFor([&] { return idle_ends_.load() == 1; }));
+  // Once closed, it is not closed again until a frame reopens it.
+  uploader_->NoteFrame(SystemClock().MonotonicNs(), /*fragment_open=*/false);
+  EXPECT_EQ(idle_ends_.load(), 1);
 }
 
 }  // namespace

@@ -167,7 +167,7 @@ TEST_F(ContentStoreTest, HeaderChangeStopsTheBodyAtTheFragmentBoundary) {
   UploadCursor cursor = store_.OpenCursor();
   ReadState state;
   EXPECT_EQ(Drain(&store_, &cursor, &state), "HDRA");
-  EXPECT_EQ(state, ReadState::kHeaderChange);
+  EXPECT_EQ(state, ReadState::kBoundary);
   store_.Acknowledge(0, AckLevel::kPersisted);
   UploadCursor next = store_.OpenCursor();
   EXPECT_EQ(Drain(&store_, &next, &state), "NEWB");
