@@ -137,7 +137,8 @@ Result<std::vector<uint8_t>> BuildHvcC(
 // "Main", "Main 10", ... (H.265 A.3); falls back to the compatibility flags
 // when profile_idc is 0, then to "profile N".
 std::string H265ProfileName(const H265ProfileTierLevel& ptl);
-// "3.1" from level_idc (level x 30), with "High tier" noted by the caller.
+// "3.1", or "5" for a whole level, from level_idc (= 30 x level). The tier
+// is not part of it: DescribeHvcC appends " High tier" when set.
 std::string H265LevelName(uint8_t level_idc);
 
 }  // namespace codec
