@@ -18,6 +18,7 @@
 #include "gst/kvssink_glue.h"
 #include "gst/kvssink_settings.h"
 #include "gst/kvssink_stats.h"
+#include "kvscore/auth/clock_skew.h"
 #include "kvscore/auth/environment.h"
 #include "kvscore/base/clock.h"
 #include "kvscore/stream/kvs_stream.h"
@@ -43,6 +44,9 @@ class SinkListener;
 
 struct Private {
   Settings settings;  // Guarded by the object lock.
+  // Signs requests; corrected when the service reports clock skew. Lives as
+  // long as the element, so restarts keep the correction.
+  kvs::SkewCorrectedClock clock{kvs::SystemClock()};
 
   std::mutex mutex;  // Guards everything below.
   Settings active;   // Snapshot taken at start.
@@ -174,22 +178,29 @@ bool StartStream(GstKvsSink* sink) {
   Settings settings = priv->settings;
   GST_OBJECT_UNLOCK(sink);
   kvs::Result<kvssink::StartConfig> config = kvssink::BuildStartConfig(
-      settings, kvs::ProcessEnvironment(), kvs::SystemClock());
+      settings, kvs::ProcessEnvironment(), &priv->clock);
   if (!config.ok()) {
     kvssink::PostStatusError(GST_ELEMENT(sink), config.status(),
                              "Invalid kvssink settings", settings.stream_name);
     return false;
   }
-  GST_INFO_OBJECT(sink, "stream %s, region %s (%s), endpoint %s (%s)",
+  GST_INFO_OBJECT(sink,
+                  "stream %s, region %s (%s), endpoint %s (%s), trust store "
+                  "%s, proxy %s",
                   settings.stream_name.c_str(), config->region.c_str(),
                   config->region_source.c_str(),
                   config->stream.upload.control_plane_url.c_str(),
-                  config->endpoint_source.c_str());
+                  config->endpoint_source.c_str(), config->ca_source.c_str(),
+                  config->proxy_display.c_str());
+  for (const std::string& warning : config->warnings) {
+    GST_ELEMENT_WARNING(sink, LIBRARY, SETTINGS, ("%s", warning.c_str()),
+                        (nullptr));
+  }
   std::lock_guard<std::mutex> lock(priv->mutex);
   priv->active = settings;
   priv->listener = std::make_unique<SinkListener>(sink, settings.stream_name);
   priv->stream = std::make_unique<kvs::KvsStream>(
-      std::move(config->stream), config->credentials, kvs::SystemClock(),
+      std::move(config->stream), config->credentials, priv->clock,
       priv->listener.get());
   priv->tracks_configured = false;
   priv->finishing = false;

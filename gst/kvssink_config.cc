@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <random>
 
+#include "kvscore/auth/ca_bundle.h"
 #include "kvscore/auth/default_credential_chain.h"
 #include "kvscore/auth/endpoint.h"
+#include "kvscore/auth/iot_config.h"
 #include "kvscore/auth/region.h"
+#include "kvscore/net/curl_http_fetcher.h"
 
 namespace kvssink {
 namespace {
@@ -51,6 +54,12 @@ std::map<std::string, std::string> TagsFrom(const GstStructure* s) {
   return tags;
 }
 
+// A GstStructure's fields as strings (numbers in decimal), as upstream's
+// iot-certificate parser takes them.
+std::map<std::string, std::string> FieldsOf(const GstStructure* s) {
+  return TagsFrom(s);
+}
+
 std::array<uint8_t, 16> RandomUid() {
   std::random_device device;
   std::array<uint8_t, 16> uid;
@@ -90,7 +99,7 @@ std::string MakeUserAgent(const Settings& settings) {
 
 kvs::Result<StartConfig> BuildStartConfig(const Settings& s,
                                           const kvs::EnvironmentFn& env,
-                                          const kvs::Clock& clock) {
+                                          kvs::SkewCorrectedClock* clock) {
   KVS_RETURN_IF_ERROR(CheckStreamName(s.stream_name));
   StartConfig out;
   kvs::ResolvedRegion region = kvs::ResolveRegion(s.aws_region, s.profile, env);
@@ -103,6 +112,12 @@ kvs::Result<StartConfig> BuildStartConfig(const Settings& s,
       kvs::ResolveControlPlaneEndpoint(endpoint_settings, env);
   if (!endpoint.ok()) return endpoint.status();
   out.endpoint_source = endpoint->source;
+  kvs::Result<kvs::ResolvedCaPath> ca = kvs::ResolveCaPath(s.ca_path, env);
+  if (!ca.ok()) return ca.status();
+  out.ca_source = ca->source;
+  kvs::Result<kvs::ResolvedProxy> proxy = kvs::ResolveProxy(s.proxy, env);
+  if (!proxy.ok()) return proxy.status();
+  out.proxy_display = proxy->display;
 
   kvs::CredentialSettings creds;
   creds.access_key = s.access_key;
@@ -110,8 +125,19 @@ kvs::Result<StartConfig> BuildStartConfig(const Settings& s,
   creds.session_token = s.session_token;
   creds.credential_path = s.credential_path;
   creds.profile = s.profile;
-  out.credentials =
-      kvs::BuildDefaultCredentialProvider(creds, env, nullptr, clock);
+  if (s.iot_certificate.get() != nullptr) {
+    kvs::IotConfigExtras extras;
+    kvs::Result<kvs::IotCredentialConfig> iot = kvs::IotConfigFromFields(
+        FieldsOf(s.iot_certificate.get()), s.stream_name, &extras);
+    if (!iot.ok()) return iot.status();
+    if (iot->ca_path.empty()) iot->ca_path = ca->path;
+    creds.iot = std::move(iot).value();
+    out.warnings = extras.warnings;
+  }
+  kvs::CurlHttpFetcher::Options fetch_options;
+  fetch_options.proxy = proxy->proxy;
+  out.credentials = kvs::BuildDefaultCredentialProvider(
+      creds, env, kvs::CurlHttpFetcher::Create(fetch_options), *clock);
 
   kvs::StreamConfig& c = out.stream;
   c.packaging = PackagingFor(s);
@@ -127,8 +153,9 @@ kvs::Result<StartConfig> BuildStartConfig(const Settings& s,
   u.api.user_agent = MakeUserAgent(s);
   u.api.completion_timeout_ms = int64_t{s.completion_timeout_s} * 1000;
   u.api.transport.connect_timeout_ms = int64_t{s.connection_timeout_s} * 1000;
-  u.api.transport.ca_path = s.ca_path;
-  u.api.transport.proxy = s.proxy;
+  u.api.transport.ca_path = ca->path;
+  u.api.transport.proxy = proxy->proxy;
+  u.api.skew = clock;
   u.allow_create_stream = s.allow_create_stream;
   u.create.media_type = s.content_type;
   u.create.data_retention_hours = s.retention_period_hours;

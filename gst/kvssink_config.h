@@ -5,8 +5,10 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gst/kvssink_settings.h"
+#include "kvscore/auth/clock_skew.h"
 #include "kvscore/auth/credential_provider.h"
 #include "kvscore/auth/environment.h"
 #include "kvscore/base/clock.h"
@@ -21,17 +23,22 @@ struct StartConfig {
   std::string region;           // Resolved region.
   std::string region_source;    // "aws-region property", "AWS_REGION", ...
   std::string endpoint_source;  // "endpoint-uri property", "rules", ...
+  std::string ca_source;        // "ca-path property", ..., "system store".
+  std::string proxy_display;    // Proxy for logs, credentials redacted.
+  std::vector<std::string> warnings;  // e.g. unknown iot-certificate keys.
 };
 
 // The User-Agent sent with every request: "<user-agent or kvssink/VERSION>
 // kvssink/VERSION GStreamer/x.y.z".
 std::string MakeUserAgent(const Settings& settings);
 
-// Errors: kInvalidArgument for a bad stream name, endpoint or region
-// combination (the message names the property).
+// `clock` signs every request and is corrected when the service reports
+// clock skew; it must outlive the stream. Errors: kInvalidArgument for a
+// bad stream name, endpoint, region combination, CA path, proxy or
+// iot-certificate structure (the message names the property or variable).
 kvs::Result<StartConfig> BuildStartConfig(const Settings& settings,
                                           const kvs::EnvironmentFn& env,
-                                          const kvs::Clock& clock);
+                                          kvs::SkewCorrectedClock* clock);
 
 }  // namespace kvssink
 

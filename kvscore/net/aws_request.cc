@@ -6,7 +6,9 @@
 #include <memory>
 #include <string>
 
+#include "kvscore/auth/clock_skew.h"
 #include "kvscore/auth/sigv4.h"
+#include "kvscore/base/log.h"
 
 namespace kvs {
 namespace {
@@ -150,6 +152,21 @@ Status ServiceError(const HttpResponse& response, std::string_view operation) {
   status.set_http_status(static_cast<int>(response.status));
   status.set_aws_error_type(type);
   return status;
+}
+
+}  // namespace kvs
+
+namespace kvs {
+
+bool CorrectClockFromReply(SkewCorrectedClock* skew,
+                           const HttpResponse& response,
+                           int64_t signing_time_ns) {
+  if (skew == nullptr) return false;
+  std::optional<ServerTime> server = ServerTimeFromReply(
+      static_cast<int>(response.status), response.headers, response.body);
+  if (!server.has_value()) return false;
+  bool corrected = skew->CorrectTo(*server);
+  return corrected || skew->IsSkewed(server->epoch_ns, signing_time_ns);
 }
 
 }  // namespace kvs

@@ -16,9 +16,15 @@
 namespace kvs {
 
 // Where and as whom requests go.
+class SkewCorrectedClock;
+
 struct ApiContext {
   std::string region = "us-west-2";  // SigV4 scope region.
-  std::string user_agent;            // Sent and signed as User-Agent.
+  // When set, replies that show the signing clock is off (RequestExpired,
+  // InvalidSignature "Signature expired", a Date header on 4xx) correct it
+  // (auth/clock_skew.h); the caller's retry then signs with the right time.
+  SkewCorrectedClock* skew = nullptr;
+  std::string user_agent;  // Sent and signed as User-Agent.
   TransportOptions transport;
   int64_t completion_timeout_ms = 10000;  // Whole control-plane call bound.
 };
@@ -50,6 +56,13 @@ Status SignHttpRequest(HttpRequest* request, const Credentials& credentials,
 // InvalidEndpoint -> kInvalidEndpoint; 5xx -> kServiceUnavailable; anything
 // else -> kServiceError. The Status carries the HTTP status and error type.
 Status ServiceError(const HttpResponse& response, std::string_view operation);
+
+// If `response` (a non-2xx reply) reports the server's time and it differs
+// from `signing_time_ns` by more than the skew threshold, corrects `skew`.
+// Returns true when the clock was corrected. No-op when `skew` is null.
+bool CorrectClockFromReply(SkewCorrectedClock* skew,
+                           const HttpResponse& response,
+                           int64_t signing_time_ns);
 
 }  // namespace kvs
 

@@ -79,13 +79,19 @@ Result<std::unique_ptr<HttpCall>> StartCall(
   auto call =
       std::make_unique<HttpCall>(target.thread, std::move(request), operation);
   KVS_LOG_DEBUG("%s %s", operation, target.endpoint_url.c_str());
-  call->Start([operation, parse, done](Result<HttpResponse> response) {
-    if (!response.ok()) return done(response.status());
-    if (response->status < 200 || response->status >= 300) {
-      return done(ServiceError(*response, operation));
-    }
-    done(parse(response->body));
-  });
+  SkewCorrectedClock* skew = target.api.skew;
+  int64_t signed_at = target.signing_time_ns;
+  call->Start(
+      [operation, parse, done, skew, signed_at](Result<HttpResponse> response) {
+        if (!response.ok()) return done(response.status());
+        if (response->status < 200 || response->status >= 300) {
+          // A corrected clock makes the caller's one retry (not-authorized
+          // answers are retried once) sign with the right time.
+          CorrectClockFromReply(skew, *response, signed_at);
+          return done(ServiceError(*response, operation));
+        }
+        done(parse(response->body));
+      });
   return call;
 }
 

@@ -3,6 +3,8 @@
 #include <glib.h>
 #include <strings.h>
 
+#include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "kvscore/base/log.h"
@@ -21,7 +23,14 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(begin, end - begin));
 }
 
-StatusCode CodeForCurl(CURLcode code) {
+StatusCode CodeForCurl(CURLcode code, const char* error_buffer) {
+  // A TLS 1.3 server rejects a client certificate with an alert that
+  // libcurl reports as a receive/send error.
+  if ((code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR) &&
+      error_buffer != nullptr &&
+      std::strstr(error_buffer, "alert") != nullptr) {
+    return StatusCode::kTlsFailed;
+  }
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -36,10 +45,42 @@ StatusCode CodeForCurl(CURLcode code) {
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
       return StatusCode::kTlsFailed;
     default:
       return StatusCode::kNetworkError;
   }
+}
+
+// CURLOPT_DEBUGFUNCTION for KVS_CURL_DEBUG: text and headers only, with the
+// X-Amz-Security-Token value replaced.
+int CurlTrace(CURL* easy, curl_infotype type, char* data, size_t size,
+              void* user) {
+  static const char* const kPrefix[] = {"* ", "< ", "> "};
+  int which = type == CURLINFO_TEXT         ? 0
+              : type == CURLINFO_HEADER_IN  ? 1
+              : type == CURLINFO_HEADER_OUT ? 2
+                                            : -1;
+  if (which < 0) return 0;  // Bodies may hold credentials: never printed.
+  std::string_view text(data, size);
+  while (!text.empty()) {
+    size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? "" : text.substr(end + 1);
+    if (line.empty() || line == "\r") continue;
+    bool secret =
+        line.size() >= 20 &&
+        g_ascii_strncasecmp(line.data(), "x-amz-security-token", 20) == 0;
+    std::fprintf(stderr, "%s%.*s\n", kPrefix[which],
+                 static_cast<int>(secret ? 21 : line.size()), line.data());
+    if (secret) std::fprintf(stderr, "  (value redacted)\n");
+  }
+  return 0;
 }
 
 }  // namespace
@@ -59,17 +100,20 @@ Status StatusFromCurl(CURLcode code, const char* error_buffer,
   std::string detail = (error_buffer != nullptr && error_buffer[0] != '\0')
                            ? error_buffer
                            : curl_easy_strerror(code);
-  return Status(CodeForCurl(code), std::string(what) + " to " +
-                                       std::string(url) + " failed: " + detail);
+  return Status(
+      CodeForCurl(code, error_buffer),
+      std::string(what) + " to " + std::string(url) + " failed: " + detail);
 }
 
 void ApplyTransportOptions(CURL* easy, const TransportOptions& options) {
-  // KVS_CURL_DEBUG=1 prints libcurl's trace to stderr (as upstream's
-  // variable of the same name). It shows headers, so never use it with real
-  // credentials in shared logs: the Authorization signature is not a
-  // secret, but a session token is.
+  // KVS_CURL_DEBUG=1 prints libcurl's trace (connection notes and headers,
+  // never bodies) to stderr, as upstream's variable of the same name; the
+  // session token header's value is redacted.
   static const bool verbose = g_getenv("KVS_CURL_DEBUG") != nullptr;
-  if (verbose) curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
+  if (verbose) {
+    curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, &CurlTrace);
+    curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
+  }
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);

@@ -66,6 +66,7 @@ Status PutMediaSession::Start(const Credentials& credentials,
                                       signing_time_ns,
                                       std::string(kEmptyPayloadSha256)));
   url_ = request.url;
+  signed_at_ns_ = signing_time_ns;
   for (const auto& header : request.headers) {
     headers_ = curl_slist_append(headers_,
                                  (header.first + ": " + header.second).c_str());
@@ -85,6 +86,8 @@ Status PutMediaSession::Start(const Credentials& credentials,
   curl_easy_setopt(easy_, CURLOPT_READDATA, this);
   curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &PutMediaSession::OnWrite);
   curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
+  curl_easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &PutMediaSession::OnHeader);
+  curl_easy_setopt(easy_, CURLOPT_HEADERDATA, this);
   curl_easy_setopt(easy_, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBufferBytes);
   curl_easy_setopt(easy_, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_);
@@ -110,6 +113,30 @@ void PutMediaSession::Wake() {
 size_t PutMediaSession::OnRead(char* buffer, size_t size, size_t count,
                                void* self) {
   return static_cast<PutMediaSession*>(self)->Read(buffer, size * count);
+}
+
+size_t PutMediaSession::OnHeader(char* data, size_t size, size_t count,
+                                 void* self) {
+  auto* session = static_cast<PutMediaSession*>(self);
+  std::string_view line(data, size * count);
+  if (line.rfind("HTTP/", 0) == 0) {
+    session->reply_headers_.clear();  // A new reply (e.g. after a 100).
+  } else if (session->reply_headers_.size() < 64) {
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos) {
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() &&
+             (value.front() == ' ' || value.front() == '\t')) {
+        value.remove_prefix(1);
+      }
+      while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) {
+        value.remove_suffix(1);
+      }
+      session->reply_headers_.emplace_back(std::string(line.substr(0, colon)),
+                                           std::string(value));
+    }
+  }
+  return size * count;
 }
 
 size_t PutMediaSession::OnWrite(char* data, size_t size, size_t count,
@@ -223,7 +250,9 @@ void PutMediaSession::OnDone(CURLcode code) {
   if (http_status_ != 200) {
     HttpResponse response;
     response.status = http_status_;
+    response.headers = reply_headers_;
     response.body = error_body_;
+    CorrectClockFromReply(params_.api.skew, response, signed_at_ns_);
     delegate_->OnSessionEnded(this, SessionEnd::kFailed,
                               ServiceError(response, "PutMedia"));
     return;

@@ -114,6 +114,7 @@ class PutMediaSession {
  private:
   static size_t OnRead(char* buffer, size_t size, size_t count, void* self);
   static size_t OnWrite(char* data, size_t size, size_t count, void* self);
+  static size_t OnHeader(char* data, size_t size, size_t count, void* self);
   size_t Read(char* buffer, size_t capacity);
   size_t WriteBoundaryTag(char* buffer, size_t capacity);
   void Write(const char* data, size_t length);
@@ -129,7 +130,9 @@ class PutMediaSession {
   curl_slist* headers_ = nullptr;
   std::string url_;
   AckParser parser_;
-  std::string error_body_;  // Body of a non-200 reply.
+  std::string error_body_;     // Body of a non-200 reply.
+  HttpHeaders reply_headers_;  // Headers of the final reply.
+  int64_t signed_at_ns_ = 0;
   long http_status_ = 0;
   bool running_ = false;
   bool paused_ = false;
