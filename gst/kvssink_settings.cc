@@ -72,7 +72,7 @@ const UintProp kUintProps[] = {
      "Longest life of one PutMedia connection before it is rotated with "
      "fresh credentials, in seconds; capped at 2400 because KVS closes "
      "connections after 45 minutes",
-     &Settings::rotation_period_s, 60, UINT_MAX},
+     &Settings::rotation_period_s, 1, UINT_MAX},
     {PROP_STORAGE_SIZE, "storage-size",
      "Most memory held for unacknowledged fragments, in MiB; nothing is "
      "reserved up front",
