@@ -272,6 +272,10 @@ void Uploader::Describe() {
 void Uploader::Create() {
   CreateStreamParams params = config_.create;
   params.stream_name = config_.stream_name;
+  if (config_.media_type) {
+    std::string derived = config_.media_type();
+    if (!derived.empty()) params.media_type = derived;
+  }
   auto call = CreateStream(Target(), params, [this](Result<std::string> arn) {
     if (!arn.ok()) {
       if (arn.status().aws_error_type() == "ResourceInUseException") {
