@@ -78,7 +78,11 @@ struct UploaderConfig {
   std::string control_plane_url;  // Endpoint for the control plane.
   ApiContext api;
   bool allow_create_stream = true;
-  CreateStreamParams create;                // Used when the stream is missing.
+  CreateStreamParams create;  // Used when the stream is missing.
+  // When set and it returns a non-empty string, it replaces
+  // create.media_type at CreateStream time (e.g. derived from the caps
+  // negotiated by then). Called on the network thread; must not block.
+  std::function<std::string()> media_type;
   std::map<std::string, std::string> tags;  // TagStream when non-empty.
   bool absolute_timecodes = true;
   bool acks_required = true;
