@@ -64,3 +64,38 @@ kvs::Result<kvs::TrackConfig> TrackConfigFromCaps(const GstCaps* caps) {
 }
 
 }  // namespace kvssink
+
+namespace kvssink {
+
+std::string MediaTypeFor(const std::vector<kvs::TrackConfig>& tracks) {
+  std::string out;
+  for (bool video : {true, false}) {
+    for (const kvs::TrackConfig& t : tracks) {
+      if (kvs::IsVideo(t.codec) != video) continue;
+      const char* type = "";
+      switch (t.codec) {
+        case kvs::TrackCodec::kH264:
+          type = "video/h264";
+          break;
+        case kvs::TrackCodec::kH265:
+          type = "video/h265";
+          break;
+        case kvs::TrackCodec::kAac:
+          type = "audio/aac";
+          break;
+        case kvs::TrackCodec::kALaw:
+          type = "audio/alaw";
+          break;
+        case kvs::TrackCodec::kMuLaw:
+          type = "audio/mulaw";
+          break;
+      }
+      if (out.find(type) != std::string::npos) continue;
+      if (!out.empty()) out += ",";
+      out += type;
+    }
+  }
+  return out;
+}
+
+}  // namespace kvssink

@@ -4,6 +4,9 @@
 
 #include <gst/gst.h>
 
+#include <string>
+#include <vector>
+
 #include "kvscore/base/status.h"
 #include "kvscore/stream/track.h"
 
@@ -19,6 +22,10 @@ extern const char kAudioCaps[];
 // the templates (with the parser to add); codec data is validated later by
 // kvs::DescribeTrack.
 kvs::Result<kvs::TrackConfig> TrackConfigFromCaps(const GstCaps* caps);
+
+// The KVS MediaType for a set of tracks, video first: "video/h264",
+// "video/h265,audio/aac", "audio/alaw", ... (kvs-spec.md section 3).
+std::string MediaTypeFor(const std::vector<kvs::TrackConfig>& tracks);
 
 }  // namespace kvssink
 

@@ -126,6 +126,10 @@ const BoolProp kBoolProps[] = {
     {PROP_ALLOW_CREATE_STREAM, "allow-create-stream",
      "Create the stream when DescribeStream says it does not exist",
      &Settings::allow_create_stream},
+    {PROP_SYNC, "sync",
+     "Hold each buffer until its running time on the pipeline clock, so a "
+     "file streams at its real pace (as GstBaseSink's sync)",
+     &Settings::sync},
 };
 
 const StringProp kStringProps[] = {
@@ -134,7 +138,7 @@ const StringProp kStringProps[] = {
      &Settings::stream_name, false},
     {PROP_CONTENT_TYPE, "content-type",
      "MediaType for CreateStream, e.g. video/h264 or video/h264,audio/aac; "
-     "empty = derived from the negotiated caps",
+     "when not set, derived from the caps negotiated by then",
      &Settings::content_type, false},
     {PROP_CODEC_ID, "codec-id",
      "MKV CodecID of the video track (default follows the caps: "
@@ -289,6 +293,7 @@ bool SetSetting(Settings* s, guint id, const GValue* value) {
   } else if (const StringProp* p = FindProp(kStringProps, id)) {
     const char* text = g_value_get_string(value);
     s->*p->member = text != nullptr ? text : "";
+
   } else if (id == PROP_STREAMING_TYPE) {
     s->streaming_type = static_cast<StreamingType>(g_value_get_enum(value));
   } else if (id == PROP_FRAME_TIMESTAMP) {
@@ -304,6 +309,7 @@ bool SetSetting(Settings* s, guint id, const GValue* value) {
   } else {
     return false;
   }
+  s->set_by_app.set(id);
   return true;
 }
 

@@ -18,6 +18,7 @@
 
 #include <gst/gst.h>
 
+#include <bitset>
 #include <string>
 
 namespace kvssink {
@@ -100,6 +101,13 @@ struct Settings {
   std::string profile;
   std::string kms_key_id;
   guint stats_interval_ms = 0;
+  gboolean sync = FALSE;
+  // Which properties the application set (indexed by PropertyId): e.g.
+  // content-type follows the caps unless set.
+  std::bitset<64> set_by_app;
+  bool IsSet(guint id) const {
+    return id < set_by_app.size() && set_by_app[id];
+  }
 };
 
 // Property ids; PROP_0 is reserved by GObject.
@@ -151,9 +159,11 @@ enum PropertyId : guint {
   PROP_PROFILE,
   PROP_KMS_KEY_ID,
   PROP_STATS_INTERVAL,
+  PROP_SYNC,
   PROP_STATS,  // Read-only; served by the element, not the table.
   PROP_LAST
 };
+static_assert(PROP_LAST <= 64, "Settings::set_by_app is too small");
 
 // Installs every table property on `klass`.
 void InstallSettingsProperties(GObjectClass* klass);

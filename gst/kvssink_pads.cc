@@ -1,0 +1,321 @@
+// gst/kvssink_pads.cc: the data path: caps to tracks, buffers to frames
+// with producer-time timestamps, events, end of stream.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gst/kvssink_caps.h"
+#include "gst/kvssink_glue.h"
+#include "gst/kvssink_private.h"
+#include "gst/kvssink_stats.h"
+#include "kvscore/base/clock.h"
+
+#define GST_CAT_DEFAULT gst_kvs_sink_debug
+
+namespace kvssink {
+namespace {
+
+bool ConfigureTracks(GstKvsSink* sink) {
+  Private* priv = PrivateOf(sink);
+  std::vector<kvs::TrackConfig> configs;
+  std::vector<PadData*> order;
+  for (bool video : {true, false}) {
+    for (GstPad* pad : priv->pads) {
+      auto* data = static_cast<PadData*>(gst_pad_get_element_private(pad));
+      if (data->video == video && data->has_caps) order.push_back(data);
+    }
+  }
+  for (PadData* data : order) {
+    kvs::TrackConfig config = data->config;
+    config.number = static_cast<uint32_t>(configs.size() + 1);
+    if (data->video) {
+      bool h264 = config.codec == kvs::TrackCodec::kH264;
+      const std::string& codec_id = priv->active.codec_id;
+      if (h264 || codec_id != Settings().codec_id) config.codec_id = codec_id;
+      config.name = priv->active.track_name;
+    }
+    data->track = config.number;
+    configs.push_back(config);
+  }
+  {
+    std::lock_guard<std::mutex> lock(priv->media_type_mutex);
+    priv->media_type = kvssink::MediaTypeFor(configs);
+  }
+  auto described = priv->stream->SetTracks(configs);
+  if (!described.ok()) {
+    kvssink::PostStatusError(GST_ELEMENT(sink), described.status(),
+                             "Cannot package the negotiated format",
+                             priv->active.stream_name);
+    return false;
+  }
+  for (const kvs::TrackDescription& d : *described) {
+    GST_INFO_OBJECT(sink, "track %" G_GUINT64_FORMAT ": %s", d.entry.number,
+                    d.summary.c_str());
+    for (const std::string& warning : d.warnings) {
+      GST_ELEMENT_WARNING(sink, STREAM, FORMAT, ("%s", warning.c_str()),
+                          (nullptr));
+    }
+  }
+  priv->tracks_configured = true;
+  return true;
+}
+
+// --- Timestamps. ---------------------------------------------------------
+
+// Producer time (ns) for a buffer timestamp: the running time anchored to
+// the wall clock (realtime), to file-start-time (offline), or the buffer's
+// own timestamp (use-original-pts). Call with priv->mutex held.
+int64_t ProducerTime(GstKvsSink* sink, PadData* data, GstClockTime ts) {
+  Private* priv = PrivateOf(sink);
+  if (!GST_CLOCK_TIME_IS_VALID(ts)) return kvs::kNoTimestamp;
+  if (priv->active.use_original_pts) return static_cast<int64_t>(ts);
+  guint64 running = 0;
+  int sign = gst_segment_to_running_time_full(&data->segment, GST_FORMAT_TIME,
+                                              ts, &running);
+  if (sign == 0) return kvs::kNoTimestamp;
+  int64_t run =
+      sign > 0 ? static_cast<int64_t>(running) : -static_cast<int64_t>(running);
+  if (priv->anchor_ns == kvs::kNoTimestamp) {
+    if (priv->active.streaming_type == kvssink::kOffline) {
+      priv->anchor_ns = static_cast<int64_t>(priv->active.file_start_time_s) *
+                        kvs::kNsPerSecond;
+    } else {
+      int64_t now = kvs::SystemClock().RealtimeNs();
+      GstClock* clock = gst_element_get_clock(GST_ELEMENT(sink));
+      if (clock != nullptr) {
+        GstClockTime base = gst_element_get_base_time(GST_ELEMENT(sink));
+        priv->anchor_ns =
+            now - static_cast<int64_t>(gst_clock_get_time(clock) - base);
+        gst_object_unref(clock);
+      } else {
+        priv->anchor_ns = now - run;
+      }
+    }
+  }
+  return priv->anchor_ns + run;
+}
+
+void FillTimestamps(GstKvsSink* sink, PadData* data, GstBuffer* buffer,
+                    kvs::Frame* frame) {
+  Private* priv = PrivateOf(sink);
+  frame->pts = ProducerTime(sink, data, GST_BUFFER_PTS(buffer));
+  frame->dts = ProducerTime(sink, data, GST_BUFFER_DTS(buffer));
+  if (priv->active.frame_timestamp == kvssink::kPtsOnly) {
+    frame->dts = frame->pts;
+  } else if (priv->active.frame_timestamp == kvssink::kDtsOnly) {
+    frame->pts = frame->dts;
+  }
+  if (frame->pts == kvs::kNoTimestamp) frame->pts = frame->dts;
+  if (frame->dts == kvs::kNoTimestamp) frame->dts = frame->pts;
+  if (!priv->active.frame_timecodes) {
+    frame->pts = frame->dts = kvs::SystemClock().RealtimeNs();
+  }
+  if (GST_BUFFER_DURATION_IS_VALID(buffer)) {
+    frame->duration = static_cast<int64_t>(GST_BUFFER_DURATION(buffer));
+  }
+}
+
+// --- Pads. -------------------------------------------------------------
+
+bool OutsideSegment(PadData* data, GstBuffer* buffer) {
+  GstClockTime ts = GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer)
+                                                    : GST_BUFFER_DTS(buffer);
+  if (!GST_CLOCK_TIME_IS_VALID(ts) || data->segment.format != GST_FORMAT_TIME) {
+    return false;
+  }
+  GstClockTime stop = GST_BUFFER_DURATION_IS_VALID(buffer)
+                          ? ts + GST_BUFFER_DURATION(buffer)
+                          : GST_CLOCK_TIME_NONE;
+  return !gst_segment_clip(&data->segment, GST_FORMAT_TIME, ts, stop, nullptr,
+                           nullptr);
+}
+
+// get-kvs-metrics: a kvssink-stats message whenever a fragment starts (as
+// upstream emits its metrics on key frames).
+void PostMetricsOnNewFragment(GstKvsSink* sink, kvs::KvsStream* stream) {
+  Private* priv = PrivateOf(sink);
+  uint64_t fragments = stream->packager_counters().fragments;
+  {
+    std::lock_guard<std::mutex> lock(priv->mutex);
+    if (fragments == priv->fragments_seen) return;
+    priv->fragments_seen = fragments;
+  }
+  GstStructure* s =
+      kvssink::StatsToStructure(stream->GetStats(), priv->active.stream_name);
+  gst_element_post_message(GST_ELEMENT(sink),
+                           gst_message_new_element(GST_OBJECT(sink), s));
+}
+
+}  // namespace
+
+GstFlowReturn Chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
+  GstKvsSink* sink = GST_KVS_SINK(parent);
+  Private* priv = PrivateOf(sink);
+  auto* data = static_cast<PadData*>(gst_pad_get_element_private(pad));
+  if (priv->failed) {
+    gst_buffer_unref(buffer);
+    return GST_FLOW_ERROR;
+  }
+  std::unique_lock<std::mutex> lock(priv->mutex);
+  if (!priv->stream || !data->has_caps) {
+    lock.unlock();
+    gst_buffer_unref(buffer);
+    GST_ELEMENT_ERROR(sink, CORE, NEGOTIATION,
+                      ("Buffer on %s before caps", GST_PAD_NAME(pad)),
+                      (nullptr));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  if (!priv->tracks_configured && !ConfigureTracks(sink)) {
+    gst_buffer_unref(buffer);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  if (!priv->active.disable_buffer_clipping && OutsideSegment(data, buffer)) {
+    GST_LOG_OBJECT(sink, "%s: buffer outside the segment: dropped",
+                   GST_PAD_NAME(pad));
+    gst_buffer_unref(buffer);
+    return GST_FLOW_OK;
+  }
+  if (priv->active.sync) {
+    GstClockTime ts = GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer)
+                                                      : GST_BUFFER_DTS(buffer);
+    GstClockTime running =
+        gst_segment_to_running_time(&data->segment, GST_FORMAT_TIME, ts);
+    if (GST_CLOCK_TIME_IS_VALID(running)) {
+      lock.unlock();  // Never wait holding the lock.
+      bool go_on = priv->sync.Wait(GST_ELEMENT(sink), pad, running);
+      lock.lock();
+      if (!go_on || !priv->stream) {
+        gst_buffer_unref(buffer);
+        return GST_FLOW_FLUSHING;
+      }
+    }
+  }
+  kvs::Frame frame;
+  frame.track = data->track;
+  bool delta = GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  frame.flags = (!data->video || !delta) ? uint32_t{kvs::kFrameFlagKey} : 0u;
+  if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DROPPABLE)) {
+    frame.flags |= kvs::kFrameFlagDiscardable;
+  }
+  FillTimestamps(sink, data, buffer, &frame);
+  bool copied = false;
+  frame.data = kvssink::BytesFromBuffer(buffer, &copied);
+  gst_buffer_unref(buffer);
+  if (!frame.data) {
+    lock.unlock();
+    GST_ELEMENT_ERROR(sink, RESOURCE, READ, ("Cannot map buffer"), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  GST_LOG_OBJECT(sink,
+                 "%s: track %u pts %" G_GINT64_FORMAT " dts %" G_GINT64_FORMAT
+                 " flags 0x%x, %zu bytes%s",
+                 GST_PAD_NAME(pad), frame.track, frame.pts, frame.dts,
+                 frame.flags, frame.data->size(), copied ? " (copied)" : "");
+  // The stream outlives this call: it is destroyed only after the pads are
+  // deactivated. Put without the lock, so an offline wait for room does not
+  // block other pads' events or a flush.
+  kvs::KvsStream* stream = priv->stream.get();
+  lock.unlock();
+  kvs::Status status = stream->PutFrame(frame);
+  if (status.code() == kvs::StatusCode::kCancelled) return GST_FLOW_FLUSHING;
+  if (priv->active.get_kvs_metrics) PostMetricsOnNewFragment(sink, stream);
+  if (!status.ok()) {
+    GST_WARNING_OBJECT(sink, "frame on %s not sent: %s", GST_PAD_NAME(pad),
+                       status.ToString().c_str());
+  }
+  return priv->failed ? GST_FLOW_ERROR : GST_FLOW_OK;
+}
+
+namespace {
+
+bool AllPadsAtEos(Private* priv) {
+  for (GstPad* pad : priv->pads) {
+    auto* data = static_cast<PadData*>(gst_pad_get_element_private(pad));
+    if (!data->eos) return false;
+  }
+  return true;
+}
+
+void HandleEos(GstKvsSink* sink, PadData* data) {
+  Private* priv = PrivateOf(sink);
+  std::unique_lock<std::mutex> lock(priv->mutex);
+  data->eos = true;
+  if (!AllPadsAtEos(priv) || priv->finishing) return;
+  priv->finishing = true;
+  if (!priv->stream || priv->failed) {
+    lock.unlock();
+    gst_element_post_message(GST_ELEMENT(sink),
+                             gst_message_new_eos(GST_OBJECT(sink)));
+    return;
+  }
+  GST_INFO_OBJECT(sink, "end of stream: draining");
+  priv->stream->Finish();  // The listener posts EOS when drained.
+}
+
+gboolean HandleCaps(GstKvsSink* sink, GstPad* pad, PadData* data,
+                    GstCaps* caps) {
+  kvs::Result<kvs::TrackConfig> config = kvssink::TrackConfigFromCaps(caps);
+  if (!config.ok()) {
+    GST_ELEMENT_ERROR(sink, STREAM, FORMAT,
+                      ("%s", config.status().message().c_str()), (nullptr));
+    return FALSE;
+  }
+  Private* priv = PrivateOf(sink);
+  std::lock_guard<std::mutex> lock(priv->mutex);
+  data->config = std::move(config).value();
+  data->has_caps = true;
+  if (priv->tracks_configured && priv->stream) {
+    GST_INFO_OBJECT(sink, "caps changed on %s: new MKV header",
+                    GST_PAD_NAME(pad));
+    return ConfigureTracks(sink) ? TRUE : FALSE;
+  }
+  return TRUE;
+}
+
+}  // namespace
+
+gboolean SinkEvent(GstPad* pad, GstObject* parent, GstEvent* event) {
+  GstKvsSink* sink = GST_KVS_SINK(parent);
+  auto* data = static_cast<PadData*>(gst_pad_get_element_private(pad));
+  gboolean result = TRUE;
+  switch (GST_EVENT_TYPE(event)) {
+    case GST_EVENT_CAPS: {
+      GstCaps* caps;
+      gst_event_parse_caps(event, &caps);
+      result = HandleCaps(sink, pad, data, caps);
+      break;
+    }
+    case GST_EVENT_SEGMENT: {
+      const GstSegment* segment;
+      gst_event_parse_segment(event, &segment);
+      std::lock_guard<std::mutex> lock(PrivateOf(sink)->mutex);
+      gst_segment_copy_into(segment, &data->segment);
+      break;
+    }
+    case GST_EVENT_EOS:
+      HandleEos(sink, data);
+      break;
+    case GST_EVENT_FLUSH_START: {
+      // Wake a chain function waiting for storage (offline mode) or for
+      // the clock (sync).
+      PrivateOf(sink)->sync.SetFlushing(pad, true);
+      kvs::KvsStream* stream = PrivateOf(sink)->live_stream;
+      if (stream != nullptr) stream->Unblock();
+      break;
+    }
+    case GST_EVENT_FLUSH_STOP: {
+      std::lock_guard<std::mutex> lock(PrivateOf(sink)->mutex);
+      data->eos = false;
+      gst_segment_init(&data->segment, GST_FORMAT_TIME);
+      if (PrivateOf(sink)->stream) PrivateOf(sink)->stream->Resume();
+      PrivateOf(sink)->sync.SetFlushing(pad, false);
+      break;
+    }
+    default:
+      break;
+  }
+  gst_event_unref(event);
+  return result;
+}
+
+}  // namespace kvssink
