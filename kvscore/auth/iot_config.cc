@@ -123,6 +123,7 @@ Result<IotCredentialConfig> IotConfigFromFields(
       ReadTimeout(fields, "connection-timeout", &out.connect_timeout_ms));
   KVS_RETURN_IF_ERROR(
       ReadTimeout(fields, "completion-timeout", &config.timeout_ms));
+  config.connect_timeout_ms = out.connect_timeout_ms;
   for (const auto& field : fields) {
     if (IsKnownKey(field.first)) continue;
     std::string known;

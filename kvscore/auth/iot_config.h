@@ -36,10 +36,10 @@ inline constexpr int64_t kDefaultIotCompletionTimeoutMs = 5000;
 // Largest accepted timeout value, in s.
 inline constexpr int64_t kMaxIotTimeoutSeconds = 3600;
 
-// What IotCredentialConfig has no field for.
+// What the parser reports besides the config.
 struct IotConfigExtras {
-  // `connection-timeout` in ms (TCP + TLS handshake bound), for
-  // HttpFetchRequest::connect_timeout_ms. Default 3000.
+  // `connection-timeout` in ms (TCP + TLS handshake bound); also in
+  // IotCredentialConfig::connect_timeout_ms. Default 3000.
   int64_t connect_timeout_ms = kDefaultIotConnectTimeoutMs;
   // One line per unknown key: "iot-certificate: unknown key \"foo\"
   // ignored (known keys: ...)". Values are never included.
@@ -54,6 +54,7 @@ struct IotConfigExtras {
 //   ca-path             optional; PEM file or hashed directory
 //   iot-thing-name      optional; default `stream_name`
 //   connection-timeout  optional; whole seconds, 1..3600, default 3
+//                       (-> IotCredentialConfig::connect_timeout_ms)
 //   completion-timeout  optional; whole seconds, 1..3600, default 5
 //                       (-> IotCredentialConfig::timeout_ms)
 // Values are trimmed of surrounding spaces. `extras`, when not null,

@@ -67,6 +67,7 @@ void IotCredentialProvider::Fetch(CredentialsCallback done) {
   request.url = CredentialsUrl(config_);
   request.headers = {{"x-amzn-iot-thingname", config_.thing_name}};
   request.timeout_ms = config_.timeout_ms;
+  request.connect_timeout_ms = config_.connect_timeout_ms;
   request.client_cert_path = config_.cert_path;
   request.client_key_path = config_.key_path;
   request.ca_path = config_.ca_path;

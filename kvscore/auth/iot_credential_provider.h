@@ -42,6 +42,9 @@ struct IotCredentialConfig {
   std::string key_path;        // PEM private key (secret).
   std::string ca_path;         // PEM CA bundle or directory; "" = system store.
   int64_t timeout_ms = 10000;  // Whole request, in ms.
+  // Connection establishment (TCP + TLS handshake), in ms; 0 = `timeout_ms`
+  // (upstream's `connection-timeout`, HttpFetchRequest::connect_timeout_ms).
+  int64_t connect_timeout_ms = 0;
 };
 
 class IotCredentialProvider final : public CredentialProvider {

@@ -75,6 +75,20 @@ TEST_F(IotProviderTest, FetchesOverMutualTlsWithThingName) {
   EXPECT_EQ(request.client_key_path, "/certs/device.key");
   EXPECT_EQ(request.ca_path, "/certs/root-ca.pem");
   EXPECT_FALSE(request.bypass_proxy);
+  EXPECT_EQ(request.timeout_ms, 10000);
+  EXPECT_EQ(request.connect_timeout_ms, 0);  // Not set: the whole timeout.
+}
+
+TEST_F(IotProviderTest, PassesBothTimeouts) {
+  config_.timeout_ms = 5000;
+  config_.connect_timeout_ms = 3000;
+  fetcher_->Respond("GET", kIotUrl, 200, kIotBody);
+  FetchRecorder recorder;
+  Provider()->Fetch(recorder.Callback());
+  ASSERT_TRUE(recorder.Only().ok()) << recorder.Only().status().ToString();
+  ASSERT_EQ(fetcher_->requests().size(), 1u);
+  EXPECT_EQ(fetcher_->requests()[0].timeout_ms, 5000);
+  EXPECT_EQ(fetcher_->requests()[0].connect_timeout_ms, 3000);
 }
 
 TEST_F(IotProviderTest, AnswersLaterOnTheFetcherThreadAndOutlivesProvider) {

@@ -32,6 +32,7 @@ TEST(IotConfigTest, UpstreamKeysWithDefaults) {
   EXPECT_EQ(config->thing_name, "camera-1");   // Defaults to the stream name.
   EXPECT_EQ(config->timeout_ms, 5000);         // Upstream's 5 s.
   EXPECT_EQ(extras.connect_timeout_ms, 3000);  // Upstream's 3 s.
+  EXPECT_EQ(config->connect_timeout_ms, 3000);
   EXPECT_TRUE(extras.warnings.empty());
   EXPECT_EQ(IotCredentialProvider::CredentialsUrl(*config),
             "https://c1a2b3.credentials.iot.us-west-2.amazonaws.com/"
@@ -50,6 +51,7 @@ TEST(IotConfigTest, ExplicitThingNameAndTimeouts) {
   EXPECT_EQ(config->thing_name, "thing-7");
   EXPECT_EQ(config->timeout_ms, 30000);
   EXPECT_EQ(extras.connect_timeout_ms, 10000);
+  EXPECT_EQ(config->connect_timeout_ms, 10000);
 }
 
 TEST(IotConfigTest, CaPathIsOptional) {
