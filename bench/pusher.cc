@@ -109,7 +109,8 @@ struct Options {
 bool ParseOptions(int* argc, char*** argv, Options* o) {
   GOptionEntry entries[] = {
       {"frames", 0, 0, G_OPTION_ARG_FILENAME, &o->frames, "Frame file", "F"},
-      {"sink", 0, 0, G_OPTION_ARG_STRING, &o->sink, "kvssink or fakesink", "S"},
+      {"sink", 0, 0, G_OPTION_ARG_STRING, &o->sink, "kvssink, fakesink or none",
+       "S"},
       {"mode", 0, 0, G_OPTION_ARG_STRING, &o->mode, "offline or realtime", "M"},
       {"endpoint", 0, 0, G_OPTION_ARG_STRING, &o->endpoint, "endpoint-uri",
        "URL"},
@@ -299,6 +300,7 @@ struct Run {
   GstElement* pipeline = nullptr;
   std::vector<Sink> sinks;
   BusState bus;
+  bool no_sink = false;  // --sink none: the pusher's own floor.
   bool has_stats = false;
   std::string plugin_file;
   std::string plugin_version;
@@ -389,7 +391,22 @@ bool RecordPlugin(Run* run) {
   return true;
 }
 
+// --sink none: buffers are made and dropped; nothing is pushed.
+void BuildWithoutSinks(Run* run) {
+  run->pipeline = gst_pipeline_new("bench");
+  for (int i = 0; i < run->opt.streams; ++i) {
+    Sink sink;
+    sink.src = gst_pad_new(nullptr, GST_PAD_SRC);
+    run->sinks.push_back(sink);
+  }
+}
+
 bool BuildPipeline(Run* run) {
+  run->no_sink = strcmp(run->opt.sink, "none") == 0;
+  if (run->no_sink) {
+    BuildWithoutSinks(run);
+    return true;
+  }
   if (!RecordPlugin(run)) {
     fprintf(stderr, "kvssink-bench-push: no element '%s' (GST_PLUGIN_PATH?)\n",
             run->opt.sink);
@@ -422,6 +439,7 @@ bool BuildPipeline(Run* run) {
 // Stream-start, caps and segment on each of our pads (after PLAYING, when
 // the sinks' pads are active).
 bool StartPads(Run* run) {
+  if (run->no_sink) return true;
   GstCaps* caps = gst_caps_from_string(run->cache.caps.c_str());
   if (caps == nullptr) return false;
   GstSegment segment;
@@ -460,7 +478,12 @@ bool PushFrame(Run* run, Sink* sink, uint64_t index, GstClockTime pts) {
       run->t_second_key == 0) {
     run->t_second_key = now;
   }
-  GstFlowReturn ret = gst_pad_push(sink->src, buf);
+  GstFlowReturn ret = GST_FLOW_OK;
+  if (run->no_sink) {
+    gst_buffer_unref(buf);
+  } else {
+    ret = gst_pad_push(sink->src, buf);
+  }
   run->t_last_push = now;
   ++sink->frames;
   ++run->frames_pushed;
@@ -542,6 +565,13 @@ void PushRealtime(Run* run) {
 
 void SendEos(Run* run) {
   run->t_eos_sent = MonoNs();
+  if (run->no_sink) {
+    g_mutex_lock(&run->bus.lock);
+    run->bus.eos = true;
+    run->bus.eos_ns = run->t_eos_sent;
+    g_mutex_unlock(&run->bus.lock);
+    return;
+  }
   for (Sink& sink : run->sinks)
     gst_pad_push_event(sink.src, gst_event_new_eos());
 }

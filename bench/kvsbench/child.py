@@ -110,6 +110,10 @@ def run_pusher(cmd: list, env: dict, log_dir: str, timeout_s: float) -> ChildRes
     timer.start()
     try:
         _, status, rusage = os.wait4(proc.pid, 0)
+    except BaseException:  # Interrupted: leave no pusher behind.
+        proc.kill()
+        proc.wait()
+        raise
     finally:
         timer.cancel()
         done.set()

@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -108,6 +109,8 @@ def run_all(args, ctx, plugins, results) -> list:
 
 def main(argv=None) -> int:
     args = parse_args(argv if argv is not None else sys.argv[1:])
+    # SIGTERM unwinds like Ctrl-C, so kvslocal and any pusher are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     build_dir = buildmod.choose_build_dir(root, args.build_dir, args.quick)
     buildtype = (buildmod.buildtype(build_dir) if args.no_build
@@ -132,6 +135,7 @@ def main(argv=None) -> int:
                                 quick=args.quick, log=log,
                                 offline_throttle=args.offline_throttle)
         failures = run_all(args, ctx, plugins, results)
+        info["kvslocal-restarts"] = kvslocal.restarts
     info["load-average-end"] = os.getloadavg()
     info["seconds"] = round(time.monotonic() - started, 1)
     print(report.table(results, info))

@@ -25,17 +25,36 @@ class KvsLocal:
     """Starts emulator/kvslocal; stop() (or the context manager) ends it."""
 
     def __init__(self, root: str, log_path: str, extra=()):
-        self.log = open(log_path, "ab")
-        cmd = ["/usr/bin/python3", os.path.join(root, "emulator", "kvslocal"),
-               "--port", "0", "--discard", "--log-level", "WARNING", *extra]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log,
+        self.cmd = ["/usr/bin/python3", os.path.join(root, "emulator", "kvslocal"),
+                    "--port", "0", "--discard", "--log-level", "WARNING", *extra]
+        self.log_path = log_path
+        self.restarts = 0
+        self._start()
+
+    def _start(self) -> None:
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=self.log,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
         line = self.proc.stdout.readline().decode().strip()
         if not line.startswith("kvslocal listening on "):
             self.stop()
-            raise RuntimeError(f"kvslocal did not start (see {log_path}): {line!r}")
+            raise RuntimeError(f"kvslocal did not start (see {self.log_path}): {line!r}")
         self.url = line.split()[-1]
         self.port = int(self.url.rsplit(":", 1)[1])
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def ensure_running(self, log) -> bool:
+        """Restarts kvslocal if it exited (something else on the machine may
+        have ended it); returns False when it had to."""
+        if self.alive():
+            return True
+        log(f"bench: kvslocal exited (status {self.proc.returncode}); restarting it")
+        self.stop()
+        self.restarts += 1
+        self._start()
+        return False
 
     def cpu_seconds(self) -> float:
         return proc_cpu_seconds(self.proc.pid)

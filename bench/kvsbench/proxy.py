@@ -94,6 +94,8 @@ class TimingProxy:
         except OSError:
             writer.close()
             return
+        for w in (writer, up_writer):  # No Nagle delays added by the proxy.
+            w.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         await asyncio.gather(self._upstream(reader, up_writer),
                              self._downstream(up_reader, writer),
                              return_exceptions=True)

@@ -25,8 +25,11 @@ class Results:
         return self.rows[key]
 
     def add(self, sid: str, label: str, rows: list) -> None:
-        for metric, value, unit in rows:
-            self._row(sid, metric, unit)["samples"][label].append(value)
+        """Rows are (metric, value, unit), or (metric, value, unit, True)
+        for a value that does not depend on the build (a floor)."""
+        for metric, value, unit, *shared in rows:
+            row = self._row(sid, metric, unit, shared=bool(shared and shared[0]))
+            row["samples"][label].append(value)
 
     def add_shared(self, sid: str, rows: list) -> None:
         for metric, value, unit in rows:
@@ -92,8 +95,6 @@ def table(results: Results, info: dict) -> str:
         unit = row["unit"]
         cells.append(unit)
         lines.append(cells)
-    for sid, message in results.errors.items():
-        lines.append([sid, "FAILED", message] + [""] * (len(head) - 3))
     widths = [max(len(str(c)) for c in col) for col in zip(head, *lines)]
     right = set(range(2, len(head) - 1))
 
@@ -105,6 +106,8 @@ def table(results: Results, info: dict) -> str:
     out.append(render(head))
     out.append(render(["-" * w for w in widths]))
     out += [render(l) for l in lines]
+    for sid, message in results.errors.items():
+        out.append(f"{sid}: FAILED: {message}")
     return "\n".join(out)
 
 

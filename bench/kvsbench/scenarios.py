@@ -3,6 +3,7 @@ rows for one run of one kvssink build. bench/README.md explains each metric.
 """
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -34,6 +35,7 @@ class Context:
         self.pusher = os.path.join(build_dir, "bench", "kvssink-bench-push")
         self.micro = os.path.join(build_dir, "bench", "kvssink-packaging-bench")
         self.valgrind = shutil.which("valgrind")
+        self.perf = None  # Whether perf stat counts instructions: probed once.
         self._floors: dict = {}
 
     def frames_for(self, recipe: str):
@@ -47,10 +49,17 @@ def _name(prefix: str) -> str:
 
 def _push(ctx: Context, plugin: str, args: list, *, url=None, timeout=300,
           wrapper=()) -> child.ChildResult:
-    url = url or ctx.kvslocal.url
-    cmd = [*wrapper, ctx.pusher, "--endpoint", url, *args]
-    env = child.child_env(plugin, url, ctx.cache_dir)
-    result = child.run_pusher(cmd, env, ctx.log_dir, timeout)
+    ctx.kvslocal.ensure_running(ctx.log)
+    target = url or ctx.kvslocal.url
+    cmd = [*wrapper, ctx.pusher, "--endpoint", target, *args]
+    env = child.child_env(plugin, target, ctx.cache_dir)
+    try:
+        result = child.run_pusher(cmd, env, ctx.log_dir, timeout)
+    except RuntimeError:
+        if url is not None or ctx.kvslocal.ensure_running(ctx.log):
+            raise
+        # kvslocal died under the run (not the build's fault): once more.
+        return _push(ctx, plugin, args, timeout=timeout, wrapper=wrapper)
     if "kvssink" in args and not result["plugin-file"].startswith(plugin + os.sep):
         raise RuntimeError(f"kvssink was loaded from {result['plugin-file']}, not {plugin}")
     return result
@@ -113,6 +122,7 @@ def offline(ctx: Context, plugin: str) -> list:
         ("volume", r["bytes-pushed"] / 1e6, "MB"),
         ("cpu-per-GB", r["cpu-window-s"] / gb, "s/GB"),
         ("cpu-per-GB-net-of-floor", r["cpu-window-s"] / gb - floor, "s/GB"),
+        ("process-cpu-total", r.cpu_total_s, "s"),
         ("throughput", r["bytes-pushed"] / 1e6 / wall, "MB/s"),
         ("max-rss", r.max_rss_kb / 1024, "MB"),
         ("rss-growth", (r["hwm-end-kb"] - r["rss-before-kb"]) / 1024, "MB"),
@@ -120,7 +130,7 @@ def offline(ctx: Context, plugin: str) -> list:
         ("kvslocal-cpu", kcpu, "% of a core"),
         ("kvslocal-bound", 1 if kcpu >= 85 else 0, "1=yes"),
         ("pusher-throttle-waits", r["throttle-waits"], "waits"),
-        ("floor-cpu-per-GB", floor, "s/GB"),
+        ("floor-cpu-per-GB", floor, "s/GB", True),
     ]
 
 
@@ -128,21 +138,38 @@ def _throttle(ctx: Context) -> list:
     return ["--throttle"] if ctx.offline_throttle else []
 
 
-def _offline_floor(ctx: Context, frames, volume: int) -> float:
-    """CPU s/GB of the pusher alone (fakesink): allocating and filling the
-    buffers. Measured once per bench run."""
-    key = ("offline", frames.path, volume)
+def _floor(ctx: Context, args: list) -> child.ChildResult:
+    """The pusher alone (--sink none: buffers allocated, filled and dropped
+    on the same schedule, nothing pushed), once per bench run."""
+    key = tuple(args)
     if key not in ctx._floors:
-        r = _push(ctx, "", ["--frames", frames.path, "--mode", "offline", "--bytes",
-                            str(volume), "--sink", "fakesink"])
-        ctx._floors[key] = r["cpu-window-s"] / (r["bytes-pushed"] / 1e9)
+        ctx._floors[key] = _push(ctx, "", [*args, "--sink", "none"])
     return ctx._floors[key]
 
 
+def _offline_floor(ctx: Context, frames, volume: int) -> float:
+    """CPU s/GB of the pusher alone."""
+    r = _floor(ctx, ["--frames", frames.path, "--mode", "offline", "--bytes", str(volume)])
+    return r["cpu-window-s"] / (r["bytes-pushed"] / 1e9)
+
+
+def _realtime_floor(ctx: Context, frames, streams: int) -> float:
+    """CPU % of a core of the pusher alone on a realtime schedule (10 s)."""
+    r = _floor(ctx, ["--frames", frames.path, "--mode", "realtime", "--streams",
+                     str(streams), "--seconds", "2" if ctx.quick else "10"])
+    return r["cpu-window-s"] / ((r["t-eos"] - r["t-playing"]) / 1e9) * 100
+
+
 def instructions(ctx: Context, plugin: str) -> list:
-    """(a) again under callgrind, smaller: instructions per MB uploaded."""
+    """(a) again, smaller, counting instructions: under callgrind (the
+    measured window only), and with perf stat where the machine has
+    hardware counters (the whole process)."""
+    return _callgrind_rows(ctx, plugin) + _perf_rows(ctx, plugin)
+
+
+def _callgrind_rows(ctx: Context, plugin: str) -> list:
     if not ctx.valgrind:
-        return [("instructions-per-MB", None, "n/a: valgrind not installed")]
+        return [("callgrind:instructions-per-MB", None, "n/a: valgrind not installed")]
     frames = ctx.frames_for("real")
     volume = 4 * MIB if ctx.quick else 64 * MIB
     stream = _name("instr")
@@ -151,17 +178,17 @@ def instructions(ctx: Context, plugin: str) -> list:
         "kvssink")
     _check_delivery(ctx, r, [stream])
     floor_ir, fr = _callgrind(ctx, "", ["--frames", frames.path, "--mode", "offline",
-                                        "--bytes", str(volume), "--sink", "fakesink"],
-                              "fakesink")
+                                        "--bytes", str(volume), "--sink", "none"],
+                              "floor")
     mb = r["bytes-pushed"] / 1e6
     floor = floor_ir / (fr["bytes-pushed"] / 1e6)
     return [
-        ("volume", mb, "MB"),
-        ("instructions-per-MB", ir / mb, "instr/MB"),
-        ("instructions-per-MB-net-of-floor", ir / mb - floor, "instr/MB"),
-        ("instructions-per-frame-net-of-floor",
+        ("callgrind:volume", mb, "MB"),
+        ("callgrind:instructions-per-MB", ir / mb, "instr/MB"),
+        ("callgrind:instructions-per-MB-net-of-floor", ir / mb - floor, "instr/MB"),
+        ("callgrind:instructions-per-frame-net-of-floor",
          (ir / mb - floor) * mb / r["frames-pushed"], "instr/frame"),
-        ("floor-instructions-per-MB", floor, "instr/MB"),
+        ("callgrind:floor-instructions-per-MB", floor, "instr/MB", True),
     ]
 
 
@@ -174,13 +201,70 @@ def _callgrind(ctx: Context, plugin: str, args: list, tag: str):
     try:
         return child.callgrind_instructions(prefix), r
     finally:
-        for path in _glob(prefix):
+        for path in glob.glob(prefix + "*"):
             os.unlink(path)
 
 
-def _glob(prefix: str) -> list:
-    import glob
-    return glob.glob(prefix + "*")
+PERF_EVENT = os.environ.get("KVSSINK_BENCH_PERF_EVENT", "instructions:u")
+
+
+def perf_available() -> bool:
+    """perf stat can count PERF_EVENT here (VMs often have no PMU)."""
+    if not shutil.which("perf"):
+        return False
+    try:
+        return _perf_count(lambda prefix: subprocess.run(
+            prefix + ["true"], check=True, capture_output=True)) is not None
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return False
+
+
+def _perf_count(run) -> int | None:
+    """Calls run(prefix) with a `perf stat` command prefix; returns the count
+    perf wrote, or None when the event is not supported."""
+    import tempfile
+    fd, path = tempfile.mkstemp(prefix="perf-", suffix=".csv")
+    os.close(fd)
+    try:
+        run(["perf", "stat", "-x,", "-e", PERF_EVENT, "-o", path, "--"])
+        for line in open(path):
+            field = line.split(",")[0].strip()
+            if line.startswith("#") or not field:
+                continue
+            return int(float(field)) if field[0].isdigit() else None
+        return None
+    finally:
+        os.unlink(path)
+
+
+def _perf_rows(ctx: Context, plugin: str) -> list:
+    if ctx.perf is None:
+        ctx.perf = perf_available()
+    if not ctx.perf:
+        return [("perf:instructions-per-MB", None,
+                 f"n/a: perf stat -e {PERF_EVENT} not supported here")]
+    frames = ctx.frames_for("real")
+    volume = 8 * MIB if ctx.quick else 256 * MIB
+    stream = _name("perf")
+    runs = {}
+    count = _perf_count(lambda prefix: runs.__setitem__("sink", _push(
+        ctx, plugin, _kvssink_args(frames, "offline", stream,
+                                   ["--bytes", str(volume), *_throttle(ctx)]),
+        wrapper=prefix)))
+    _check_delivery(ctx, runs["sink"], [stream])
+    floor = _perf_count(lambda prefix: runs.__setitem__("floor", _push(
+        ctx, "", ["--frames", frames.path, "--mode", "offline", "--bytes", str(volume),
+                  "--sink", "none"], wrapper=prefix)))
+    if count is None or floor is None:
+        return [("perf:instructions-per-MB", None, "n/a: perf gave no count")]
+    mb = runs["sink"]["bytes-pushed"] / 1e6
+    floor_per_mb = floor / (runs["floor"]["bytes-pushed"] / 1e6)
+    return [
+        ("perf:volume", mb, "MB"),
+        (f"perf:{PERF_EVENT}-per-MB", count / mb, "per MB"),
+        (f"perf:{PERF_EVENT}-per-MB-net-of-floor", count / mb - floor_per_mb, "per MB"),
+        (f"perf:floor-{PERF_EVENT}-per-MB", floor_per_mb, "per MB", True),
+    ]
 
 
 # --- (b) realtime ------------------------------------------------------------
@@ -199,12 +283,16 @@ def realtime(ctx: Context, plugin: str) -> list:
         ("duration", pushed_s, "s"),
         ("bitrate", r["bytes-pushed"] * 8 / pushed_s / 1e6, "Mbit/s"),
         ("cpu", r["cpu-window-s"] / window * 100, "% of a core"),
+        ("cpu-net-of-floor", r["cpu-window-s"] / window * 100
+         - _realtime_floor(ctx, frames, 1), "% of a core"),
+        ("process-cpu-total", r.cpu_total_s, "s"),
         ("max-rss", r.max_rss_kb / 1024, "MB"),
         ("rss-growth", (r["hwm-end-kb"] - r["rss-before-kb"]) / 1024, "MB"),
         ("threads-peak", r.peak_threads, "threads"),
         *_latency_rows(r),
         ("late-pushes", r["late-pushes"], "frames"),
         ("kvslocal-cpu", _kvslocal_cpu(ctx, k0, window), "% of a core"),
+        ("floor-cpu", _realtime_floor(ctx, frames, 1), "% of a core", True),
     ]
 
 
@@ -285,10 +373,12 @@ def _many_run(ctx, plugin, frames, n: int, seconds: float) -> list:
     names = [prefix] if n == 1 else [f"{prefix}-{i}" for i in range(n)]
     _check_delivery(ctx, r, names)
     cpu = r["cpu-window-s"] / window * 100
+    floor = _realtime_floor(ctx, frames, n)
     tag = f"{n}-streams:"
     return [
         (f"{tag}cpu", cpu, "% of a core"),
         (f"{tag}cpu-per-stream", cpu / n, "% of a core"),
+        (f"{tag}cpu-per-stream-net-of-floor", (cpu - floor) / n, "% of a core"),
         (f"{tag}rss-growth-per-stream",
          (r["hwm-end-kb"] - r["rss-before-kb"]) / 1024 / n, "MB"),
         (f"{tag}max-rss", r.max_rss_kb / 1024, "MB"),
@@ -297,6 +387,7 @@ def _many_run(ctx, plugin, frames, n: int, seconds: float) -> list:
         *_latency_rows(r, tag + "worst-", worst=True),
         (f"{tag}late-pushes", r["late-pushes"], "frames"),
         (f"{tag}kvslocal-cpu", _kvslocal_cpu(ctx, k0, window), "% of a core"),
+        (f"{tag}floor-cpu", floor, "% of a core", True),
     ]
 
 
