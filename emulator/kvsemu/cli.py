@@ -16,6 +16,9 @@ from typing import List, Optional
 
 from aiohttp import web
 
+from .credentials import DEFAULT_LIFETIME_S
+from .iot import IotEndpoint, IotServer, IotSettings
+from .metadata import MetadataEndpoints, MetadataSettings
 from .putmedia import Limits
 from .server import Config, Service, make_app
 
@@ -84,6 +87,30 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
                    metavar="SECONDS",
                    help="end a GetMedia response after this long without new fragments "
                         "(default %(default)s)")
+    p.add_argument("--credential-lifetime", type=float, default=DEFAULT_LIFETIME_S,
+                   metavar="SECONDS",
+                   help="lifetime of the temporary credentials kvslocal issues (IoT, "
+                        "container, IMDS, admin API); negative = already expired "
+                        "(default %(default)s)")
+    p.add_argument("--metadata-port", type=int, default=0,
+                   help="plain-HTTP loopback port of the IMDSv2 and container-credentials "
+                        "endpoints; 0 picks a free one (default)")
+    p.add_argument("--imds-role", default=MetadataSettings.imds_role,
+                   help="IAM role name the instance metadata reports (default %(default)s)")
+    p.add_argument("--container-token", default=None,
+                   help="Authorization value the container-credentials endpoint requires; "
+                        "\"\" = none (default: a random token, see /_kvslocal/health)")
+    p.add_argument("--iot", action="store_true",
+                   help="serve the IoT credentials endpoint over mutual TLS on --iot-port, "
+                        "with a generated CA and device certificate")
+    p.add_argument("--iot-port", type=int, default=0,
+                   help="HTTPS port of the IoT credentials endpoint; 0 picks a free one "
+                        "(default)")
+    p.add_argument("--iot-thing-name", action="append", default=[], metavar="NAME",
+                   help="a thing attached to the device certificate (repeatable); other "
+                        "thing names get 403 \"Invalid thing name passed\"")
+    p.add_argument("--iot-role-alias", action="append", default=[], metavar="ALIAS",
+                   help="a role alias that exists (repeatable; default kvslocal-role-alias)")
     p.add_argument("--log-level", default="INFO", help="stderr log level (default INFO)")
     args = p.parse_args(argv)
     try:
@@ -102,7 +129,8 @@ async def serve(args: argparse.Namespace) -> None:
                     discard=args.discard, max_clock_skew_s=args.max_clock_skew,
                     create_delay_s=args.create_delay, update_delay_s=args.update_delay,
                     delete_delay_s=args.delete_delay, getmedia_idle_s=args.getmedia_idle,
-                    tls=args.tls, tls_dir=args.tls_dir)
+                    tls=args.tls, tls_dir=args.tls_dir,
+                    credential_lifetime_s=args.credential_lifetime)
     limits = Limits(max_fragment_bytes=args.max_fragment_bytes,
                     max_fragment_duration_ms=args.max_fragment_duration,
                     max_connection_duration_s=args.max_connection_duration,
@@ -110,9 +138,12 @@ async def serve(args: argparse.Namespace) -> None:
                     idle_interval_s=args.idle_interval, idle_timeout_s=args.idle_timeout)
     service = Service(config, limits)
     ssl_context = None
-    if config.tls:
-        from .tls import make_server_context
-        ssl_context, ca_file = make_server_context(config)
+    if config.tls or args.iot:
+        from .tls import ensure_client_certificates, make_server_context, tls_folder
+        server_context, ca_file = make_server_context(config)
+        if config.tls:
+            ssl_context = server_context
+        service.tls_files = {"ca_file": ca_file, **ensure_client_certificates(tls_folder(config))}
         service.ca_file = ca_file
         log.info("TLS CA certificate: %s", ca_file)
         print(f"kvslocal CA file: {ca_file}", file=sys.stderr, flush=True)
@@ -125,6 +156,10 @@ async def serve(args: argparse.Namespace) -> None:
     server = site._server  # the asyncio Server, for the bound port
     service.port = server.sockets[0].getsockname()[1]
     listener = {"server": server}
+    runners = [runner]
+    runners.append(await _start_metadata(service, args))
+    if args.iot:
+        runners.append(await _start_iot(service, args))
 
     async def refuse(seconds: float) -> None:
         """Stops listening for ``seconds`` (refuse_connections fault with stream "*"):
@@ -152,7 +187,50 @@ async def serve(args: argparse.Namespace) -> None:
     await stop.wait()
     log.info("stopping")
     listener["server"].close()
-    await runner.cleanup()
+    for each in runners:
+        await each.cleanup()
+
+
+async def _listen(app: web.Application, host: str, port: int, ssl_context=None):
+    """Starts ``app`` on host:port; returns (runner, bound port)."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, ssl_context=ssl_context, shutdown_timeout=0.5,
+                       reuse_address=True)
+    await site.start()
+    return runner, site._server.sockets[0].getsockname()[1]
+
+
+async def _start_metadata(service: Service, args: argparse.Namespace) -> web.AppRunner:
+    """The IMDSv2 and container-credentials listener (metadata.py), plain HTTP."""
+    settings = MetadataSettings(imds_role=args.imds_role)
+    if args.container_token is not None:
+        settings.container_token = args.container_token
+    endpoints = MetadataEndpoints(service, settings)
+    runner, port = await _listen(endpoints.app(), service.config.host, args.metadata_port)
+    service.metadata_settings = settings
+    service.metadata_url = f"http://{_url_host(service.config.host)}:{port}"
+    print(f"kvslocal metadata endpoint: {service.metadata_url}", file=sys.stderr, flush=True)
+    return runner
+
+
+async def _start_iot(service: Service, args: argparse.Namespace) -> IotServer:
+    """The IoT credentials listener (iot.py), HTTPS with client certificates."""
+    from .tls import make_mtls_context
+    context, _, _ = make_mtls_context(service.config)
+    settings = IotSettings(thing_names=list(args.iot_thing_name),
+                           role_aliases=list(args.iot_role_alias) or ["kvslocal-role-alias"])
+    server = IotServer((service.config.host, args.iot_port), context,
+                       IotEndpoint(service, settings), asyncio.get_running_loop())
+    server.start()
+    service.iot_settings = settings
+    service.iot_url = f"https://{_url_host(service.config.host)}:{server.port}"
+    print(f"kvslocal IoT credentials endpoint: {service.iot_url}", file=sys.stderr, flush=True)
+    return server
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -46,6 +46,7 @@ STATUS = {
     "InvalidSignatureException": 403,
     "IncompleteSignatureException": 403,
     "MissingAuthenticationTokenException": 403,
+    "ExpiredTokenException": 403,
 }
 
 

@@ -21,13 +21,18 @@ until cleared.  Types (README "Fault catalogue"):
 - ``refuse_connections`` {seconds}: requests for the stream are reset at the
   TCP level for that long; with stream "*" the listening socket is closed, so
   connections are refused.
+- ``credentials_error`` {source="*"|"iot"|"container"|"imds", path="",
+  status=500, body, count=null}: the credential endpoints (iot.py,
+  metadata.py) answer requests whose path starts with ``path`` with
+  ``status`` and ``body`` as is (e.g. status 200 with a body that is not
+  JSON); null count = every request.  No stream.
 """
 from __future__ import annotations
 
 import itertools
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from .errors import KvsError
 
@@ -42,7 +47,10 @@ _SPEC = {
     "error_ack": {"fragment": int, "error_id": int},
     "throttle_upload": {"bytes_per_second": int},
     "refuse_connections": {"seconds": (int, float)},
+    "credentials_error": {"source": str, "path": str, "status": int, "body": str,
+                          "count": (int, type(None))},
 }
+CREDENTIAL_SOURCES = ("*", "iot", "container", "imds")
 
 
 @dataclass
@@ -141,6 +149,14 @@ class Faults:
             if params["bytes_per_second"] <= 0:
                 raise KvsError("InvalidArgumentException", "bytes_per_second must be > 0")
             return None
+        if kind == "credentials_error":
+            params.setdefault("source", "*")
+            if params["source"] not in CREDENTIAL_SOURCES:
+                raise KvsError("InvalidArgumentException",
+                               f"source must be one of {CREDENTIAL_SOURCES}")
+            params.setdefault("status", 500)
+            params.setdefault("body", '{"message":"Injected failure (kvslocal fault)"}')
+            return params.get("count")
         need("seconds")
         return None
 
@@ -173,6 +189,16 @@ class Faults:
             fault.fire(operation, stream=stream)
             return True
         return False
+
+    def credentials_answer(self, source: str, path: str) -> Optional[Tuple[int, str]]:
+        """(status, body) to answer instead of credentials, if a
+        credentials_error fault applies to ``source`` and ``path``."""
+        for fault in self.matching("credentials_error", None):
+            if fault.params["source"] in ("*", source) and \
+                    path.startswith(fault.params.get("path", "")):
+                fault.fire("credentials", source=source, path=path)
+                return fault.params["status"], fault.params["body"]
+        return None
 
     def global_refusal(self) -> Optional[Fault]:
         for fault in self.matching("refuse_connections", None):

@@ -19,6 +19,7 @@ from aiohttp.http import HttpVersion11
 from . import admin
 from .archived import CHUNK_CONTENT_TYPE, ArchivedMedia
 from .control import ControlPlane, find_stream
+from .credentials import DEFAULT_LIFETIME_S, CredentialRegistry
 from .errors import KvsError, new_request_id
 from .faults import Faults
 from .media import Media
@@ -51,6 +52,8 @@ class Config:
     getmedia_idle_s: float = 30.0
     tls: bool = False
     tls_dir: Optional[str] = None
+    resolved_tls_dir: Optional[str] = None  # set by tls.tls_folder()
+    credential_lifetime_s: float = DEFAULT_LIFETIME_S
 
 
 class Service:
@@ -65,9 +68,13 @@ class Service:
         self.store = Store(config.region, config.data_dir, config.create_delay_s,
                            config.update_delay_s, config.delete_delay_s)
         self.faults = Faults()
+        self.credentials = CredentialRegistry(config.access_key, config.secret_key,
+                                              config.session_token,
+                                              lifetime_s=config.credential_lifetime_s)
         self.verifier = SigV4Verifier(config.access_key, config.secret_key, config.region,
                                       max_skew_s=config.max_clock_skew_s,
-                                      session_token=config.session_token)
+                                      session_token=config.session_token,
+                                      registry=self.credentials)
         self.control = ControlPlane(self.store, config.region, self.base_url)
         self.archived = ArchivedMedia(self.store, config.region)
         self.media = Media(self.store, config.region, config.getmedia_idle_s)
@@ -78,6 +85,12 @@ class Service:
         }
         self.ca_file: Optional[str] = None
         self.refusal_hook = None
+        # Set by cli.serve(): the credential endpoints and their settings.
+        self.metadata_url: Optional[str] = None
+        self.metadata_settings: Optional[Any] = None   # metadata.MetadataSettings
+        self.iot_url: Optional[str] = None
+        self.iot_settings: Optional[Any] = None        # iot.IotSettings
+        self.tls_files: Dict[str, str] = {}            # tls.ensure_client_certificates()
 
     def base_url(self) -> str:
         """kvslocal's own URL, returned by GetDataEndpoint (no path)."""

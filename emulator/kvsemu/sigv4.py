@@ -32,6 +32,24 @@ What AWS answers for each failure, and where that was established:
   hashnode "AWS API: InvalidSignatureException: Signature Expired Error").
   The window is configurable (``max_skew_s``); KVS's observed window is
   5 minutes, the guide's common-errors page says 15 (guide L11655-11659).
+- expired temporary credentials: 403 ExpiredTokenException "The security
+  token included in the request is expired".  KVS itself: the Android KVS
+  client logs "The security token included in the request is expired
+  (Service: AWSKinesisVideo; Status Code: 403; Error Code:
+  ExpiredTokenException ...)" (GitHub aws-amplify/aws-sdk-android#2475), and
+  PutMedia answers HTTP 403 with the body {"message":"The security token
+  included in the request is expired"} (GitHub
+  awslabs/amazon-kinesis-video-streams-producer-c#196 and #198).  The status
+  and type are also the common ExpiredTokenException of AWS's JSON services
+  (e.g. the EC2 API reference, "Common Error Types").
+- temporary credentials without their session token, or with another one:
+  403 UnrecognizedClientException, as for an unknown key (the token is part
+  of the identity; AWS answers "The security token included in the request
+  is invalid." for a token that does not match, producer-sdk-cpp#511).
+
+Keys come from a CredentialRegistry (credentials.py): the static key pair
+and the temporary credentials kvslocal issued.  Every verified request and
+every refusal is counted there per access key.
 """
 from __future__ import annotations
 
@@ -46,6 +64,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
+from .credentials import CredentialRegistry
 from .errors import KvsError
 
 SERVICE = "kinesisvideo"
@@ -63,6 +82,8 @@ class AuthResult:
 
     access_key: str
     session_token: Optional[str]
+    source: str = "static"       # credentials.Credential.source
+    token_signed: bool = False   # X-Amz-Security-Token was in SignedHeaders
 
 
 class _ReceivedRequestSigner(SigV4Auth):
@@ -107,18 +128,22 @@ class SigV4Verifier:
 
     ``max_skew_s`` is the allowed clock difference in seconds; ``now`` is a
     clock returning an aware UTC datetime (tests may replace it).  With a
-    ``session_token`` every request must carry that X-Amz-Security-Token;
-    without one any token (signed or not) is accepted.
+    ``session_token`` every request signed with the static key must carry
+    that X-Amz-Security-Token; without one any token (signed or not) is
+    accepted for it.  ``registry`` holds the temporary credentials kvslocal
+    issued (a new one with just the static key when None).
     """
 
     def __init__(self, access_key: str, secret_key: str, region: str,
-                 max_skew_s: float = 300.0, now=None, session_token: Optional[str] = None):
+                 max_skew_s: float = 300.0, now=None, session_token: Optional[str] = None,
+                 registry: Optional[CredentialRegistry] = None):
         self.access_key = access_key
         self.session_token = session_token
         self.secret_key = secret_key
         self.region = region
         self.max_skew_s = max_skew_s
         self._now = now or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.registry = registry or CredentialRegistry(access_key, secret_key, session_token)
 
     def verify(self, method: str, raw_path: str, headers: Sequence[Tuple[str, str]],
                body: bytes, streaming: bool = False) -> AuthResult:
@@ -126,8 +151,18 @@ class SigV4Verifier:
 
         ``raw_path`` is the path and query as received; ``headers`` are the
         received (name, value) pairs; ``streaming`` selects the empty payload
-        hash used for PutMedia.
+        hash used for PutMedia.  Uses and refusals are counted in the registry.
         """
+        seen: Dict[str, Optional[str]] = {"access_key": None}
+        try:
+            return self._verify(method, raw_path, headers, body, streaming, seen)
+        except KvsError as exc:
+            self.registry.note_rejection(seen["access_key"], exc.error_type,
+                                         f"{method} {raw_path.split('?')[0]}")
+            raise
+
+    def _verify(self, method: str, raw_path: str, headers: Sequence[Tuple[str, str]],
+                body: bytes, streaming: bool, seen: Dict[str, Optional[str]]) -> AuthResult:
         lower: Dict[str, List[str]] = {}
         for name, value in headers:
             lower.setdefault(name.lower(), []).append(value)
@@ -141,6 +176,7 @@ class SigV4Verifier:
                            f"Credential must have exactly 5 slash-delimited elements, "
                            f"e.g. keyid/date/region/service/term, got '{params['Credential']}'")
         access_key, scope_date, region, service, terminator = scope
+        seen["access_key"] = access_key
         amz_date = (lower.get("x-amz-date") or [None])[0]
         if amz_date is None:
             raise KvsError("IncompleteSignatureException",
@@ -154,10 +190,14 @@ class SigV4Verifier:
                            f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'. "
                            "See http://en.wikipedia.org/wiki/ISO_8601")
         token = (lower.get("x-amz-security-token") or [None])[0]
-        if access_key != self.access_key or \
-                (self.session_token is not None and token != self.session_token):
+        credential = self.registry.lookup(access_key)
+        if credential is None or \
+                (credential.session_token is not None and token != credential.session_token):
             raise KvsError("UnrecognizedClientException",
                            "The security token included in the request is invalid.")
+        if credential.expired(self._now().timestamp()):
+            raise KvsError("ExpiredTokenException",
+                           "The security token included in the request is expired")
         if scope_date != amz_date[:8]:
             raise KvsError("InvalidSignatureException",
                            "Date in Credential scope does not match YYYYMMDD from ISO-8601 "
@@ -175,13 +215,17 @@ class SigV4Verifier:
                            f"'aws4_request', not '{terminator}'. ")
         self._check_skew(signed_at)
         signed = [h.strip().lower() for h in params["SignedHeaders"].split(";") if h.strip()]
-        expected = self._signature(method, raw_path, lower, signed, body, streaming, amz_date)
+        expected = self._signature(method, raw_path, lower, signed, body, streaming, amz_date,
+                                   credential)
         if not hmac.compare_digest(expected, params["Signature"]):
             raise KvsError("InvalidSignatureException",
                            "The request signature we calculated does not match the signature "
                            "you provided. Check your AWS Secret Access Key and signing method. "
                            "Consult the service documentation for details.")
-        return AuthResult(access_key=access_key, session_token=token)
+        token_signed = token is not None and "x-amz-security-token" in signed
+        self.registry.note_use(credential, token_signed)
+        return AuthResult(access_key=access_key, session_token=token,
+                          source=credential.source, token_signed=token_signed)
 
     def _check_skew(self, signed_at: dt.datetime) -> None:
         now = self._now()
@@ -197,7 +241,8 @@ class SigV4Verifier:
                            f"{_fmt(now + window)} ({_fmt(now)} + {minutes})")
 
     def _signature(self, method: str, raw_path: str, lower: Mapping[str, List[str]],
-                   signed: Sequence[str], body: bytes, streaming: bool, amz_date: str) -> str:
+                   signed: Sequence[str], body: bytes, streaming: bool, amz_date: str,
+                   credential) -> str:
         host = (lower.get("host") or ["localhost"])[0]
         headers = HTTPHeaders()
         for name, values in lower.items():
@@ -217,7 +262,8 @@ class SigV4Verifier:
                              headers=headers, data=payload)
         request.context["timestamp"] = amz_date
         signer = _ReceivedRequestSigner(
-            Credentials(self.access_key, self.secret_key), self.region, signed)
+            Credentials(credential.access_key_id, credential.secret_access_key), self.region,
+            signed)
         canonical = signer.canonical_request(request)
         string_to_sign = signer.string_to_sign(request, canonical)
         return signer.signature(string_to_sign, request)

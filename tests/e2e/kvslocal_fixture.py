@@ -6,6 +6,9 @@ timeout, no sleeps), keeps its stderr in a log file, and offers:
 
     kvs.url, kvs.port, kvs.region, kvs.access_key, kvs.secret_key, kvs.session_token
     kvs.fragments(stream)        -> list of fragment records (/_kvslocal test hook)
+    kvs.health(), kvs.metadata_url(), kvs.iot(), kvs.credentials(),
+    kvs.issue_credentials(**spec), kvs.set_credential_lifetime(s),
+    kvs.expire_credentials(key=None) -> credential endpoints and registry
     kvs.admin(method, path, body=None) -> parsed JSON of an admin call
     kvs.boto_client(service)     -> botocore client pointed at kvslocal
     kvs.aws_cli(*args)           -> parsed JSON output of /usr/bin/aws (Debian awscli)
@@ -170,6 +173,34 @@ class KvsLocal:
             if "kvslocal CA file: " in line:
                 return line.split("kvslocal CA file: ", 1)[1].strip()
         return None
+
+    def health(self) -> dict:
+        """GET /_kvslocal/health: URLs of the credential endpoints, TLS files."""
+        return self.admin("GET", "/health")
+
+    def metadata_url(self) -> str:
+        """Base URL of the IMDSv2 / container-credentials listener."""
+        return self.health()["metadata"]["url"]
+
+    def iot(self) -> Optional[dict]:
+        """The IoT endpoint (started with --iot): url, endpoint (host:port),
+        thing_names, role_aliases, ca_file, device_cert/key, rogue_ca/cert/key."""
+        return self.health()["iot"]
+
+    def credentials(self) -> dict:
+        """Accepted credentials (no secrets) with their use counts, and refusals."""
+        return self.admin("GET", "/credentials")
+
+    def issue_credentials(self, **spec: Any) -> dict:
+        """Registers or issues a credential; returns it with its secret and token."""
+        return self.admin("POST", "/credentials", spec)
+
+    def set_credential_lifetime(self, seconds: float) -> dict:
+        return self.admin("PUT", "/credentials/schedule", {"lifetime_s": seconds})
+
+    def expire_credentials(self, access_key_id: Optional[str] = None) -> int:
+        body = {} if access_key_id is None else {"access_key_id": access_key_id}
+        return self.admin("POST", "/credentials/expire", body)["expired"]
 
     def ssl_context(self):
         if not self.url.startswith("https"):
