@@ -6,7 +6,7 @@
     GET    /_kvslocal/faults                       faults and what fired
     POST   /_kvslocal/faults                       add a fault (JSON, see faults.py)
     DELETE /_kvslocal/faults[/{id}]                clear all faults, or one
-    GET    /_kvslocal/credentials                  accepted credentials, uses, refusals
+    GET    /_kvslocal/credentials[?secrets=true]   accepted credentials, uses, refusals
     POST   /_kvslocal/credentials                  register or issue a credential
     PUT    /_kvslocal/credentials/schedule         lifetime of what is issued from now on
     POST   /_kvslocal/credentials/expire           expire issued credentials now
@@ -168,7 +168,8 @@ async def _credentials(service: "Service", request: web.Request, rest: list) -> 
     registry = service.credentials
     method = request.method
     if rest == [] and method == "GET":
-        return _json(registry.summary())
+        return _json(registry.summary(
+            secrets_too=request.query.get("secrets", "") in ("1", "true")))
     if rest == [] and method == "POST":
         body = await _body(request)
         kwargs: dict = {}

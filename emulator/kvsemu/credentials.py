@@ -202,8 +202,8 @@ class CredentialRegistry:
                                 "access_key_id": access_key_id,
                                 "error_type": error_type, "request": what})
 
-    def summary(self) -> Dict[str, Any]:
+    def summary(self, secrets_too: bool = False) -> Dict[str, Any]:
         return {"lifetime_s": self.lifetime_s,
-                "credentials": [c.record() for c in self._by_key.values()],
+                "credentials": [c.record(secrets_too) for c in self._by_key.values()],
                 "rejections": list(self.rejections),
                 "rejections_dropped": self.rejections_dropped}

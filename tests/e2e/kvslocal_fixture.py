@@ -187,9 +187,10 @@ class KvsLocal:
         thing_names, role_aliases, ca_file, device_cert/key, rogue_ca/cert/key."""
         return self.health()["iot"]
 
-    def credentials(self) -> dict:
-        """Accepted credentials (no secrets) with their use counts, and refusals."""
-        return self.admin("GET", "/credentials")
+    def credentials(self, secrets: bool = False) -> dict:
+        """Accepted credentials with their use counts, and refusals; secret
+        keys and session tokens only when ``secrets`` is true."""
+        return self.admin("GET", "/credentials?secrets=true" if secrets else "/credentials")
 
     def issue_credentials(self, **spec: Any) -> dict:
         """Registers or issues a credential; returns it with its secret and token."""

@@ -83,6 +83,7 @@ class Run:
     stdout: str
     log: str             # stderr: GST_DEBUG output and anything else printed
     returncode: int
+    log_path: str = ""
 
     @property
     def error_text(self) -> str:
@@ -125,7 +126,7 @@ def finish_pipeline(proc: subprocess.Popen) -> Run:
         "result": f"crashed (exit {proc.returncode})", "errors": [], "warnings": [],
         "elements": [], "sink": {}}
     return Run(report["result"], report["errors"], report["warnings"], report["elements"],
-               report.get("sink", {}), text, log, proc.returncode)
+               report.get("sink", {}), text, log, proc.returncode, proc._log_path)
 
 
 def run_pipeline(description: str, env: Dict[str, str], log_path: str,

@@ -2,6 +2,11 @@
 
     /usr/bin/python3 pipeline_runner.py '<gst-launch description>' [timeout_s]
 
+Properties given as JSON in $CRED_TEST_SET_PROPERTIES are set on every
+kvssink with g_object_set after parsing, as an application embedding the
+element does, so secrets need not be in the description (GStreamer's own
+parser logs the description at GST_DEBUG levels >= DEBUG).
+
 The credential tests run each pipeline in a child process (its own
 environment, its own network thread, its own GST_DEBUG log on stderr) through
 this script. It runs the pipeline to EOS or to the first ERROR, then stops
@@ -16,6 +21,7 @@ just the first. Stdout is one JSON object:
     }
 """
 import json
+import os
 import sys
 
 import gi
@@ -36,15 +42,23 @@ def describe(msg, parse):
     return out
 
 
+def kvssinks(pipeline):
+    return [e for e in iterator_items(pipeline.iterate_elements())
+            if e.get_factory() is not None and e.get_factory().get_name() == "kvssink"]
+
+
+def set_properties(pipeline):
+    values = json.loads(os.environ.get("CRED_TEST_SET_PROPERTIES", "{}"))
+    for element in kvssinks(pipeline):
+        for name, value in values.items():
+            element.set_property(name, value)
+
+
 def secret_getters(pipeline):
     """What reading the secret properties of each kvssink gives (None when
     the property cannot be read at all, as a write-only property)."""
     out = {}
-    iterator = pipeline.iterate_elements()
-    for element in iterator_items(iterator):
-        factory = element.get_factory()
-        if factory is None or factory.get_name() != "kvssink":
-            continue
+    for element in kvssinks(pipeline):
         for name in SECRET_PROPERTIES:
             spec = element.find_property(name)
             readable = bool(spec.flags & GObject.ParamFlags.READABLE) if spec else False
@@ -83,6 +97,7 @@ def main():
     Gst.init(None)
     pipeline = Gst.parse_launch(description)
     report = {"result": "timeout", "errors": [], "warnings": [], "elements": []}
+    set_properties(pipeline)
     report["sink"] = secret_getters(pipeline)
     bus = pipeline.get_bus()
     pipeline.set_state(Gst.State.PLAYING)

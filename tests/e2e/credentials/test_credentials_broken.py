@@ -1,6 +1,8 @@
 """Each broken credential source ends the pipeline with one clear element
 error that names the source and the cause (issue 7, Tests), and nothing is
 uploaded with some other identity."""
+import socket
+
 import pytest
 
 from credentials_helpers import (assert_one_error, file_source, iot_structure, sink,
@@ -250,3 +252,18 @@ def test_imds_refusing_tokens(creds):
     creds.kvs.add_fault(type="credentials_error", source="imds", status=403, body="Forbidden")
     run = run_broken(creds, env=imds_env(creds))
     assert_one_error(run, "instance-metadata: PUT", "/latest/api/token", "HTTP 403")
+
+
+def test_iot_connection_timeout_bounds_the_handshake(creds):
+    # An endpoint that accepts TCP but never answers the TLS handshake. The
+    # request must end at connection-timeout (1 s): were only
+    # completion-timeout (3600 s) applied, the run would hit the 60 s guard
+    # and end as "timeout", not with the element's error.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        iot = dict(creds.kvs.iot(), endpoint=f"127.0.0.1:{silent.getsockname()[1]}")
+        structure = iot_structure(iot, connection_timeout=1, completion_timeout=3600)
+        run = creds.run(f"{file_source()} ! " + sink("cam", creds.kvs.url,
+                                                      iot_certificate=structure), timeout=60)
+    assert_one_error(run, "iot-certificate:", "timeout", "SSL connection timeout")

@@ -325,3 +325,13 @@ def test_static_key_is_listed_and_never_expires(kvslocal):
         kvslocal.access_key]
     assert record["source"] == "static" and record["expiration"] is None
     assert record["requests"] == 2
+
+
+def test_secrets_are_listed_only_on_request(kvslocal):
+    issued = kvslocal.issue_credentials()
+    plain = {c["access_key_id"]: c for c in kvslocal.credentials()["credentials"]}
+    assert "secret_access_key" not in plain[issued["access_key_id"]]
+    full = {c["access_key_id"]: c for c in kvslocal.credentials(secrets=True)["credentials"]}
+    assert full[issued["access_key_id"]]["secret_access_key"] == issued["secret_access_key"]
+    assert full[issued["access_key_id"]]["session_token"] == issued["session_token"]
+    assert full[kvslocal.access_key]["secret_access_key"] == kvslocal.secret_key
