@@ -142,16 +142,13 @@ const Frames& LoadFrames() {
   return *frames;
 }
 
-kvs::mkv::TrackEntry VideoTrack(const Frames& frames) {
-  kvs::mkv::TrackEntry t;
+kvs::TrackConfig VideoTrack(const Frames& frames) {
+  kvs::TrackConfig t;
   t.number = 1;
-  t.uid = 1;
-  t.type = kvs::mkv::TrackType::kVideo;
-  t.name = "kinesis_video";
-  t.codec_id = "V_MPEG4/ISO/AVC";
+  t.codec = kvs::TrackCodec::kH264;
   t.codec_private = frames.codec_private;
-  t.pixel_width = frames.width;
-  t.pixel_height = frames.height;
+  t.width = frames.width;
+  t.height = frames.height;
   return t;
 }
 

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 
+#include "gst/kvssink_caps.h"
 #include "gst/kvssink_glue.h"
 #include "gst/kvssink_private.h"
 #include "gst/kvssink_stats.h"
@@ -36,26 +37,7 @@ namespace kvssink {
 Private* PrivateOf(GstKvsSink* sink) { return sink->priv; }
 }  // namespace kvssink
 
-namespace {
-
-GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE(
-    "video_%u", GST_PAD_SINK, GST_PAD_REQUEST,
-    GST_STATIC_CAPS("video/x-h264, stream-format = (string) { avc, avc3 }, "
-                    "alignment = (string) au; "
-                    "video/x-h265, stream-format = (string) { hvc1, hev1 }, "
-                    "alignment = (string) au"));
-
-GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE(
-    "audio_%u", GST_PAD_SINK, GST_PAD_REQUEST,
-    GST_STATIC_CAPS("audio/mpeg, mpegversion = (int) { 2, 4 }, "
-                    "stream-format = (string) raw, rate = (int) [ 1, MAX ], "
-                    "channels = (int) [ 1, 8 ]; "
-                    "audio/x-alaw, rate = (int) [ 8000, 192000 ], "
-                    "channels = (int) [ 1, 2 ]; "
-                    "audio/x-mulaw, rate = (int) [ 8000, 192000 ], "
-                    "channels = (int) [ 1, 2 ]"));
-
-}  // namespace
+namespace {}  // namespace
 
 // --- GObject / GstElement. ----------------------------------------------
 
@@ -69,9 +51,10 @@ static GstPad* gst_kvs_sink_request_new_pad(GstElement* element,
   gchar* pad_name;
   {
     std::lock_guard<std::mutex> lock(priv->mutex);
-    if (priv->tracks_configured) {
+    if (priv->pads.size() >= 3) {
       GST_ELEMENT_WARNING(sink, CORE, PAD,
-                          ("Pads can't be added once streaming started"),
+                          ("kvssink takes at most 3 pads (KVS allows 3 "
+                           "tracks): one video and two audio, or audio only"),
                           (nullptr));
       return nullptr;
     }
@@ -82,6 +65,10 @@ static GstPad* gst_kvs_sink_request_new_pad(GstElement* element,
   g_free(pad_name);
   auto* data = new PadData();
   data->video = video;
+  {
+    std::lock_guard<std::mutex> lock(priv->mutex);
+    data->id = priv->next_id++;
+  }
   gst_segment_init(&data->segment, GST_FORMAT_TIME);
   gst_pad_set_element_private(pad, data);
   gst_pad_set_chain_function(pad, GST_DEBUG_FUNCPTR(kvssink::Chain));
@@ -214,8 +201,15 @@ static void gst_kvs_sink_class_init(GstKvsSinkClass* klass) {
       GST_DEBUG_FUNCPTR(gst_kvs_sink_request_new_pad);
   element_class->release_pad = GST_DEBUG_FUNCPTR(gst_kvs_sink_release_pad);
   element_class->change_state = GST_DEBUG_FUNCPTR(gst_kvs_sink_change_state);
-  gst_element_class_add_static_pad_template(element_class, &video_template);
-  gst_element_class_add_static_pad_template(element_class, &audio_template);
+  for (bool video : {true, false}) {
+    GstCaps* caps =
+        gst_caps_from_string(video ? kvssink::kVideoCaps : kvssink::kAudioCaps);
+    gst_element_class_add_pad_template(
+        element_class,
+        gst_pad_template_new(video ? "video_%u" : "audio_%u", GST_PAD_SINK,
+                             GST_PAD_REQUEST, caps));
+    gst_caps_unref(caps);
+  }
   gst_element_class_set_static_metadata(
       element_class, "Kinesis Video Streams sink", "Sink/Video/Network",
       "Packages H.264/H.265 video and AAC/G.711 audio as MKV fragments and "

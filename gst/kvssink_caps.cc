@@ -5,9 +5,9 @@
 namespace kvssink {
 
 const char kVideoCaps[] =
-    "video/x-h264, stream-format = (string) { avc, avc3 }, "
+    "video/x-h264, stream-format = (string) { avc, avc3, byte-stream }, "
     "alignment = (string) au; "
-    "video/x-h265, stream-format = (string) { hvc1, hev1 }, "
+    "video/x-h265, stream-format = (string) { hvc1, hev1, byte-stream }, "
     "alignment = (string) au";
 
 const char kAudioCaps[] =
@@ -56,6 +56,12 @@ kvs::Result<kvs::TrackConfig> TrackConfigFromCaps(const GstCaps* caps) {
                        "unsupported caps " + name);
   }
   config.codec_private = CodecData(s);
+  const char* format = gst_structure_get_string(s, "stream-format");
+  if (format != nullptr && g_str_equal(format, "byte-stream")) {
+    // Annex-B: re-framed by kvscore; CodecPrivate from in-band SPS/PPS.
+    config.annexb = true;
+    config.codec_private.clear();
+  }
   gst_structure_get_int(s, "width", &config.width);
   gst_structure_get_int(s, "height", &config.height);
   gst_structure_get_int(s, "rate", &config.rate);

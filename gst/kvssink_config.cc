@@ -78,6 +78,8 @@ kvs::PackagerConfig PackagingFor(const Settings& s) {
   p.key_frame_fragmentation = s.key_frame_fragmentation;
   p.fragment_duration_ns = s.fragment_duration_ms * kvs::kNsPerMs;
   p.absolute_fragment_times = s.absolute_fragment_times;
+  // framerate is a hint: the duration of frames that carry none.
+  p.default_frame_duration_ns = kvs::kNsPerSecond / std::max(1u, s.framerate);
   p.segment.segment_uid = RandomUid();
   p.segment.title = "kvssink";
   p.segment.muxing_app = kDefaultAgent;

@@ -173,7 +173,8 @@ bool StartStream(GstKvsSink* sink) {
   priv->stream = std::make_unique<kvs::KvsStream>(
       std::move(config->stream), config->credentials, priv->clock,
       priv->listener.get());
-  priv->tracks_configured = false;
+  priv->tracks_sent = false;
+  priv->warned_repairs = priv->warned_drops = 0;
   priv->finishing = false;
   priv->anchor_ns = kvs::kNoTimestamp;
   priv->failed = false;

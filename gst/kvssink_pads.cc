@@ -15,26 +15,23 @@
 namespace kvssink {
 namespace {
 
-bool ConfigureTracks(GstKvsSink* sink) {
+// Sends the tracks of every pad with caps to kvscore (ids stable per pad;
+// kvscore numbers them in each MKV header, video first). Call with
+// priv->mutex held.
+bool SendTracks(GstKvsSink* sink) {
   Private* priv = PrivateOf(sink);
   std::vector<kvs::TrackConfig> configs;
-  std::vector<PadData*> order;
-  for (bool video : {true, false}) {
-    for (GstPad* pad : priv->pads) {
-      auto* data = static_cast<PadData*>(gst_pad_get_element_private(pad));
-      if (data->video == video && data->has_caps) order.push_back(data);
-    }
-  }
-  for (PadData* data : order) {
+  for (GstPad* pad : priv->pads) {
+    auto* data = static_cast<PadData*>(gst_pad_get_element_private(pad));
+    if (!data->has_caps) continue;
     kvs::TrackConfig config = data->config;
-    config.number = static_cast<uint32_t>(configs.size() + 1);
+    config.number = data->id;
     if (data->video) {
       bool h264 = config.codec == kvs::TrackCodec::kH264;
       const std::string& codec_id = priv->active.codec_id;
       if (h264 || codec_id != Settings().codec_id) config.codec_id = codec_id;
       config.name = priv->active.track_name;
     }
-    data->track = config.number;
     configs.push_back(config);
   }
   {
@@ -49,15 +46,52 @@ bool ConfigureTracks(GstKvsSink* sink) {
     return false;
   }
   for (const kvs::TrackDescription& d : *described) {
-    GST_INFO_OBJECT(sink, "track %" G_GUINT64_FORMAT ": %s", d.entry.number,
-                    d.summary.c_str());
+    GST_INFO_OBJECT(sink, "track: %s", d.summary.c_str());
     for (const std::string& warning : d.warnings) {
       GST_ELEMENT_WARNING(sink, STREAM, FORMAT, ("%s", warning.c_str()),
                           (nullptr));
     }
   }
-  priv->tracks_configured = true;
+  priv->tracks_sent = true;
   return true;
+}
+
+// One kvssink-warning message per second at most, naming what kvscore had
+// to repair or drop since the last one (counts are totals since start).
+void MaybeWarn(GstKvsSink* sink, kvs::KvsStream* stream) {
+  Private* priv = PrivateOf(sink);
+  kvs::Packager::Counters p = stream->packager_counters();
+  kvs::ContentStore::Counters c = stream->store_counters();
+  uint64_t repairs = p.repairs.total() - p.repairs.dropped + p.forced_cuts;
+  uint64_t drops = p.dropped_frames + c.evicted_frames;
+  int64_t now = kvs::SystemClock().MonotonicNs();
+  {
+    std::lock_guard<std::mutex> lock(priv->mutex);
+    bool news = repairs > priv->warned_repairs || drops > priv->warned_drops;
+    if (!news || now - priv->last_warning_mono_ns < kvs::kNsPerSecond) return;
+    priv->last_warning_mono_ns = now;
+    priv->warned_repairs = repairs;
+    priv->warned_drops = drops;
+  }
+  std::string what;
+  if (p.repairs.reanchored) what += " source timestamps reset;";
+  if (p.repairs.dts_clamped) what += " DTS went backwards;";
+  if (p.repairs.nudged) what += " duplicate or overlapping timestamps;";
+  if (p.repairs.filled) what += " missing PTS/DTS;";
+  if (p.repairs.gaps) what += " timestamp gaps;";
+  if (p.forced_cuts) what += " no key frame within 10 s;";
+  if (drops) what += " frames dropped;";
+  if (c.evicted_fragments) what += " storage full, oldest fragments dropped;";
+  GstStructure* s = gst_structure_new(
+      "kvssink-warning", "stream-name", G_TYPE_STRING,
+      priv->active.stream_name.c_str(), "message", G_TYPE_STRING, what.c_str(),
+      "timestamp-repairs", G_TYPE_UINT64, guint64{repairs}, "dropped-frames",
+      G_TYPE_UINT64, guint64{drops}, "dropped-fragments", G_TYPE_UINT64,
+      guint64{c.evicted_fragments}, "forced-cuts", G_TYPE_UINT64,
+      guint64{p.forced_cuts}, nullptr);
+  GST_WARNING_OBJECT(sink, "kvssink-warning:%s", what.c_str());
+  gst_element_post_message(GST_ELEMENT(sink),
+                           gst_message_new_element(GST_OBJECT(sink), s));
 }
 
 // --- Timestamps. ---------------------------------------------------------
@@ -165,7 +199,7 @@ GstFlowReturn Chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
                       (nullptr));
     return GST_FLOW_NOT_NEGOTIATED;
   }
-  if (!priv->tracks_configured && !ConfigureTracks(sink)) {
+  if (!priv->tracks_sent && !SendTracks(sink)) {
     gst_buffer_unref(buffer);
     return GST_FLOW_NOT_NEGOTIATED;
   }
@@ -191,7 +225,7 @@ GstFlowReturn Chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
     }
   }
   kvs::Frame frame;
-  frame.track = data->track;
+  frame.track = data->id;
   bool delta = GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
   frame.flags = (!data->video || !delta) ? uint32_t{kvs::kFrameFlagKey} : 0u;
   if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DROPPABLE)) {
@@ -219,6 +253,7 @@ GstFlowReturn Chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
   kvs::Status status = stream->PutFrame(frame);
   if (status.code() == kvs::StatusCode::kCancelled) return GST_FLOW_FLUSHING;
   if (priv->active.get_kvs_metrics) PostMetricsOnNewFragment(sink, stream);
+  MaybeWarn(sink, stream);
   if (!status.ok()) {
     GST_WARNING_OBJECT(sink, "frame on %s not sent: %s", GST_PAD_NAME(pad),
                        status.ToString().c_str());
@@ -240,6 +275,7 @@ void HandleEos(GstKvsSink* sink, PadData* data) {
   Private* priv = PrivateOf(sink);
   std::unique_lock<std::mutex> lock(priv->mutex);
   data->eos = true;
+  if (priv->stream) priv->stream->EndTrack(data->id);
   if (!AllPadsAtEos(priv) || priv->finishing) return;
   priv->finishing = true;
   if (!priv->stream || priv->failed) {
@@ -262,14 +298,42 @@ gboolean HandleCaps(GstKvsSink* sink, GstPad* pad, PadData* data,
   }
   Private* priv = PrivateOf(sink);
   std::lock_guard<std::mutex> lock(priv->mutex);
+  bool changed = data->has_caps;
   data->config = std::move(config).value();
   data->has_caps = true;
-  if (priv->tracks_configured && priv->stream) {
-    GST_INFO_OBJECT(sink, "caps changed on %s: new MKV header",
+  if (!priv->stream) return TRUE;
+  if (changed) {
+    GST_INFO_OBJECT(sink,
+                    "caps changed on %s: new MKV header at the next "
+                    "key frame",
                     GST_PAD_NAME(pad));
-    return ConfigureTracks(sink) ? TRUE : FALSE;
   }
-  return TRUE;
+  return SendTracks(sink) ? TRUE : FALSE;
+}
+
+// kvs-add-metadata (upstream-kvssink.md A.3): fields name and value
+// (strings) and persist (boolean) become a fragment metadata tag.
+void HandleCustom(GstKvsSink* sink, const GstStructure* s) {
+  if (s == nullptr || !gst_structure_has_name(s, "kvs-add-metadata")) return;
+  const char* name = gst_structure_get_string(s, "name");
+  const char* value = gst_structure_get_string(s, "value");
+  gboolean persist = FALSE;
+  if (name == nullptr || value == nullptr ||
+      !gst_structure_get_boolean(s, "persist", &persist)) {
+    GST_ELEMENT_WARNING(sink, STREAM, FORMAT,
+                        ("kvs-add-metadata needs name and value (strings) "
+                         "and persist (boolean); ignored"),
+                        (nullptr));
+    return;
+  }
+  Private* priv = PrivateOf(sink);
+  std::lock_guard<std::mutex> lock(priv->mutex);
+  if (!priv->stream) return;
+  kvs::Status status = priv->stream->PutMetadata(name, value, persist);
+  if (!status.ok()) {
+    GST_ELEMENT_WARNING(sink, STREAM, FORMAT, ("%s", status.message().c_str()),
+                        (nullptr));
+  }
 }
 
 }  // namespace
@@ -303,11 +367,20 @@ gboolean SinkEvent(GstPad* pad, GstObject* parent, GstEvent* event) {
       if (stream != nullptr) stream->Unblock();
       break;
     }
+    case GST_EVENT_CUSTOM_DOWNSTREAM:
+    case GST_EVENT_CUSTOM_DOWNSTREAM_OOB:
+    case GST_EVENT_CUSTOM_BOTH:
+    case GST_EVENT_CUSTOM_BOTH_OOB:
+      HandleCustom(sink, gst_event_get_structure(event));
+      break;
     case GST_EVENT_FLUSH_STOP: {
       std::lock_guard<std::mutex> lock(PrivateOf(sink)->mutex);
       data->eos = false;
       gst_segment_init(&data->segment, GST_FORMAT_TIME);
-      if (PrivateOf(sink)->stream) PrivateOf(sink)->stream->Resume();
+      if (PrivateOf(sink)->stream) {
+        PrivateOf(sink)->stream->Flush();  // The session stays.
+        PrivateOf(sink)->stream->Resume();
+      }
       PrivateOf(sink)->sync.SetFlushing(pad, false);
       break;
     }

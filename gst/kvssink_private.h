@@ -31,7 +31,7 @@ struct PadData {
   bool has_caps = false;
   bool eos = false;
   kvs::TrackConfig config;
-  uint32_t track = 0;  // MKV track number once tracks are configured.
+  uint32_t id = 0;  // Track id for kvscore (stable for the pad's life).
   GstSegment segment;
 };
 
@@ -55,7 +55,12 @@ struct Private {
   std::vector<GstPad*> pads;  // Request pads, in request order.
   guint next_video = 0;
   guint next_audio = 0;
-  bool tracks_configured = false;
+  uint32_t next_id = 1;      // Track ids for kvscore.
+  bool tracks_sent = false;  // kvscore has the tracks of the pads' caps.
+  // kvssink-warning rate limit (one per kind per second).
+  int64_t last_warning_mono_ns = 0;
+  uint64_t warned_repairs = 0;
+  uint64_t warned_drops = 0;
   bool finishing = false;
   uint64_t fragments_seen = 0;            // For get-kvs-metrics.
   int64_t anchor_ns = kvs::kNoTimestamp;  // Producer time of running time 0.

@@ -51,6 +51,16 @@ GstStructure* StatsToStructure(const kvs::StreamStats& stats,
       guint64{u.sessions}, "reconnects", G_TYPE_UINT64, guint64{u.reconnects},
       "retries", G_TYPE_UINT64, guint64{u.retries}, "last-error", G_TYPE_STRING,
       u.last_error.c_str(), nullptr);
+  const kvs::RepairCounters& r = stats.packager.repairs;
+  gst_structure_set(
+      s, "repairs-filled", G_TYPE_UINT64, guint64{r.filled},
+      "repairs-dts-clamped", G_TYPE_UINT64, guint64{r.dts_clamped},
+      "repairs-reanchored", G_TYPE_UINT64, guint64{r.reanchored},
+      "repairs-gaps", G_TYPE_UINT64, guint64{r.gaps}, "repairs-nudged",
+      G_TYPE_UINT64, guint64{r.nudged}, "repairs-dropped", G_TYPE_UINT64,
+      guint64{r.dropped}, "forced-cuts", G_TYPE_UINT64,
+      guint64{stats.packager.forced_cuts}, "header-changes", G_TYPE_UINT64,
+      guint64{stats.packager.header_changes}, nullptr);
   SetLatency(s, "frame-to-socket", m.frame_to_socket);
   SetLatency(s, "frame-to-received", m.frame_to_received);
   SetLatency(s, "frame-to-persisted", m.frame_to_persisted);

@@ -12,6 +12,10 @@
 //   acks-buffering, acks-received, acks-persisted, acks-error (guint64),
 //   dropped-frames, dropped-fragments, skipped-fragments (guint64),
 //   frames-before-key-frame (guint64),
+//   repairs-filled, repairs-dts-clamped, repairs-reanchored, repairs-gaps,
+//   repairs-nudged, repairs-dropped, forced-cuts, header-changes (guint64):
+//   what the packager repaired (kvscore/stream/timestamp_sanitizer.h),
+//   fragments cut without a key frame, and new MKV headers,
 //   sessions, reconnects, retries (guint64), last-error (string),
 //   frame-to-socket-{p50,p99,max}-ns, frame-to-received-{p50,p99,max}-ns,
 //   frame-to-persisted-{p50,p99,max}-ns (gint64): latency from a frame

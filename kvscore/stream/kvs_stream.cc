@@ -69,17 +69,25 @@ void KvsStream::Start() { uploader_->Start(); }
 
 Result<std::vector<TrackDescription>> KvsStream::SetTracks(
     const std::vector<TrackConfig>& tracks) {
-  std::vector<TrackDescription> descriptions;
-  std::vector<mkv::TrackEntry> entries;
-  for (const TrackConfig& track : tracks) {
-    Result<TrackDescription> d = DescribeTrack(track);
-    if (!d.ok()) return d.status();
-    entries.push_back(d->entry);
-    descriptions.push_back(std::move(d).value());
-  }
   std::lock_guard<std::mutex> lock(mutex_);
-  KVS_RETURN_IF_ERROR(packager_.SetTracks(std::move(entries)));
-  return descriptions;
+  return packager_.SetTracks(tracks);
+}
+
+Status KvsStream::PutMetadata(const std::string& name, const std::string& value,
+                              bool persistent) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return packager_.PutMetadata(name, value, persistent);
+}
+
+void KvsStream::EndTrack(uint32_t track) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  packager_.EndTrack(track);
+}
+
+void KvsStream::Flush() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  packager_.Flush();
+  uploader_->NoteFrame(clock_.MonotonicNs(), packager_.fragment_open());
 }
 
 Status KvsStream::PutFrame(const Frame& frame) {

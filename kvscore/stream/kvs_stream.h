@@ -79,11 +79,25 @@ class KvsStream {
   // Starts the control plane and PutMedia in the background.
   void Start();
 
-  // Describes and installs the tracks (a new MKV header). Returns the
-  // descriptions (with any caps/codec-data warnings). Errors: those of
-  // DescribeTrack() and mkv::SessionHeader().
+  // Sets the tracks (TrackConfig::number is the caller's id for each);
+  // call again when one's caps change or a pad joins. Returns the
+  // descriptions made now (video without codec data is described from its
+  // first key frame), with any caps/codec-data warnings. Errors: those of
+  // DescribeTrack().
   Result<std::vector<TrackDescription>> SetTracks(
       const std::vector<TrackConfig>& tracks);
+
+  // kvs-add-metadata: a tag for the next fragment(s). Errors: see
+  // FragmentMetadata::Add.
+  Status PutMetadata(const std::string& name, const std::string& value,
+                     bool persistent);
+
+  // The track's pad reached EOS; its frames are no longer waited for.
+  void EndTrack(uint32_t track);
+
+  // A flush: drops frames not yet packaged and closes the open fragment;
+  // the upload session stays.
+  void Flush();
 
   // Packages one frame; see Packager::PutFrame for errors. Realtime: never
   // blocks on the network. Offline (block_when_full): waits while the store

@@ -1,36 +1,59 @@
-// kvscore/stream/packager.h: turns frames into KVS fragments in the store.
+// kvscore/stream/packager.h: turns the frames of up to three tracks into
+// KVS fragments in the store.
 //
-// The packager owns the MKV session layout (mkv_writer.h) and decides where
-// fragments start (kvs-spec.md sections 1, 2 and 6; upstream-kvssink.md
-// B.7):
-//   - key-frame-fragmentation on: every video key frame starts a Cluster
-//     (a fragment);
-//   - off: the first key frame at or after `fragment_duration` since the
-//     fragment started;
-//   - audio-only streams (no video track): by duration, as every audio frame
-//     is a key frame.
-// The first fragment starts at the first key frame; frames before it can't
-// be decoded and are dropped (counted). Cluster timestamps are the starting
-// key frame's PTS in ms: epoch ms with absolute fragment times, else ms since
-// the first fragment. SimpleBlock timestamps are PTS relative to the
-// Cluster, which must fit in int16 (32.767 s at 1 ms).
+// Per frame: TimestampSanitizer (per track) -> Interleaver (across tracks)
+// -> the fragment writer below, which owns the MKV layout (mkv_writer.h)
+// and decides where fragments start (kvs-spec.md sections 1, 2, 6, 7 and
+// Appendix A.1; upstream-kvssink.md B.7):
 //
-// Frames must arrive with producer-time timestamps, each track in decode
-// order and the tracks interleaved in time. Payload bytes are referenced,
-// never copied (the store keeps the frame's BytesRef).
+//   - With a video track: a fragment starts at a video key frame, at every
+//     one (key-frame-fragmentation) or at the first after
+//     `fragment_duration`; never less than `min_fragment_ns` (KVS: 1 s)
+//     after the previous start, except when the stream ends.
+//   - Audio only: every `fragment_duration`.
+//   - Never longer than `max_fragment_ns` (KVS: 10 s, ERROR 4002) or
+//     `max_fragment_bytes` (50 MB, 4001), and never with a SimpleBlock offset
+//     outside int16 ms: without a key frame in time, the fragment is cut
+//     at the next frame anyway (KVS accepts it; a player can't decode that
+//     fragment's start until the next key frame) and a warning counter is
+//     raised.
+//   - Each fragment's MKV header lists the tracks that have codec private
+//     data and are active (see Interleaver): a silent or late pad is left
+//     out instead of making KVS reject fragments without its frames (ERROR
+//     4011). Header changes (a track joins or leaves, new codec data after a
+//     caps change) take effect at the next fragment start, which then opens
+//     a new PutMedia body (ContentStore kBoundary). MKV TrackNumbers are
+//     assigned per header: video first, from 1.
+//   - A video track without codec data (avc3/hev1 or byte-stream input)
+//     gets its CodecPrivate from the parameter sets of its first key frame.
+//     Byte-stream (Annex-B) frames are converted to 4-byte length prefixes:
+//     the one copy of such frames. All other payloads are referenced, never
+//     copied.
+//   - A frame presented at or before the previous fragment's last frame is
+//     moved 1 ms after it (a repair): KVS requires each fragment to start
+//     after the previous one ends.
+//   - Metadata tags (fragment_metadata.h) go before the next Cluster; an
+//     end-of-fragment tag closes the last fragment (Finish) or an idle one
+//     (CloseFragment).
 //
-// Thread-safety: not thread-safe; the owner (KvsStream) serialises calls.
+// Thread-safety: not thread-safe; KvsStream serialises calls.
 #ifndef KVSCORE_STREAM_PACKAGER_H_
 #define KVSCORE_STREAM_PACKAGER_H_
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "kvscore/base/clock.h"
 #include "kvscore/base/status.h"
 #include "kvscore/mkv/mkv_writer.h"
 #include "kvscore/store/content_store.h"
+#include "kvscore/stream/fragment_metadata.h"
 #include "kvscore/stream/frame.h"
+#include "kvscore/stream/interleaver.h"
+#include "kvscore/stream/timestamp_sanitizer.h"
+#include "kvscore/stream/track.h"
 
 namespace kvs {
 
@@ -38,7 +61,12 @@ struct PackagerConfig {
   bool key_frame_fragmentation = true;
   int64_t fragment_duration_ns = 2 * kNsPerSecond;  // fragment-duration.
   bool absolute_fragment_times = true;
-  mkv::SegmentInfo segment;  // TimestampScale must be 1 ms here.
+  mkv::SegmentInfo segment;                // TimestampScale must be 1 ms here.
+  int64_t min_fragment_ns = kNsPerSecond;  // KVS minimum.
+  int64_t max_fragment_ns = 10 * kNsPerSecond;        // KVS maximum (4002).
+  uint64_t max_fragment_bytes = 50ull * 1000 * 1000;  // Under 4001's 50 MB.
+  int64_t max_interleave_wait_ns = kNsPerSecond;      // Silent-pad bound.
+  int64_t default_frame_duration_ns = 40 * kNsPerMs;  // framerate hint.
 };
 
 class Packager {
@@ -47,52 +75,91 @@ class Packager {
     uint64_t frames = 0;           // Frames written.
     uint64_t fragments = 0;        // Fragments started.
     uint64_t dropped_frames = 0;   // Frames not written (see below).
-    uint64_t waiting_for_key = 0;  // ... of those, before a key frame.
+    uint64_t waiting_for_key = 0;  // ... of those, before a decodable start.
+    uint64_t forced_cuts = 0;      // Fragments cut without a key frame.
+    uint64_t header_changes = 0;   // New MKV headers after the first.
+    RepairCounters repairs;        // Timestamp repairs (sanitizer + here).
   };
 
   Packager(PackagerConfig config, ContentStore* store);
 
-  // Sets the tracks; the next fragment starts a new MKV header generation.
-  // Errors: see mkv::SessionHeader.
-  Status SetTracks(std::vector<mkv::TrackEntry> tracks);
+  // Sets the tracks, identified by TrackConfig::number (the element's ids).
+  // Tracks with codec data are described now (errors: DescribeTrack's);
+  // video tracks without it wait for their first key frame. Changes apply
+  // at the next fragment start. Returns the descriptions made now.
+  Result<std::vector<TrackDescription>> SetTracks(
+      const std::vector<TrackConfig>& tracks);
   bool has_tracks() const { return !tracks_.empty(); }
 
-  // Writes one frame. Errors: kFailedPrecondition before SetTracks,
-  // kInvalidArgument for an unknown track or empty frame, kInvalidTimestamp
-  // when the frame has no timestamp or its block offset overflows int16
-  // (dropped), kResourceExhausted when the store is full (dropped; frames
-  // are then dropped up to the next key frame, so no fragment has a hole).
-  // `now_mono_ns` stamps new fragments for latency metrics.
-  Status PutFrame(const Frame& frame, int64_t now_mono_ns);
+  // Takes one frame of track `frame.track` (decode order per track).
+  // Errors: kFailedPrecondition before SetTracks, kInvalidArgument for an
+  // unknown track or an empty frame, kInvalidFrame for a byte-stream frame
+  // that can't be converted, kResourceExhausted when the store is full
+  // (dropped; later frames wait for the next key frame). `now_mono_ns`
+  // stamps frames for latency metrics.
+  Status PutFrame(Frame frame, int64_t now_mono_ns);
 
-  // Ends the open fragment with the end-of-fragment tag and finishes the
-  // store: after the last ACK the PutMedia body ends.
-  void Finish();
+  // See FragmentMetadata::Add.
+  Status PutMetadata(const std::string& name, const std::string& value,
+                     bool persistent);
+
+  // The track's pad reached EOS: its frames stop being waited for.
+  void EndTrack(uint32_t track);
+
+  // Drops frames waiting in the interleaver and closes the open fragment
+  // (a flush: what comes next starts at a key frame).
+  void Flush();
 
   // Ends the open fragment with the end-of-fragment tag (the producer went
-  // idle), so KVS acknowledges it now; the next fragment starts at the next
-  // key frame. No-op without an open fragment.
+  // idle). No-op without an open fragment.
   void CloseFragment();
-  bool fragment_open() const { return fragment_open_; }
 
+  // Writes every queued frame, ends the last fragment with the
+  // end-of-fragment tag and finishes the store.
+  void Finish();
+
+  bool fragment_open() const { return fragment_open_; }
   // Producer time (ns) of the first fragment, or kNoTimestamp before it.
   int64_t origin_ns() const { return origin_ns_; }
   const Counters& counters() const { return counters_; }
 
  private:
+  struct TrackState {
+    TrackConfig config;
+    bool described = false;
+    TrackDescription description;
+    TimestampSanitizer sanitizer;
+    uint64_t frames_in_fragment = 0;
+    uint32_t mkv_number = 0;  // In the current header; 0 = not in it.
+  };
+
+  Status Write(Frame frame, int64_t now_mono_ns);
+  Status DescribeFromKeyFrame(TrackState* track, const Frame& frame);
   bool HasVideo() const;
-  bool StartsFragment(const Frame& frame, int64_t pts) const;
-  Status BeginFragment(int64_t pts, int64_t now_mono_ns);
+  std::vector<uint32_t> WantedHeader(uint32_t with_track) const;
+  bool WantsNewFragment(const TrackState& track, const Frame& frame,
+                        bool* forced) const;
+  Status StartFragment(const Frame& frame, int64_t pts, int64_t now_mono_ns);
+  Status InstallHeader(const std::vector<uint32_t>& ids);
+  Status AppendBlock(TrackState* track, const Frame& frame, int64_t pts,
+                     int64_t now_mono_ns);
+  void EndOpenFragment(bool with_end_tag);
 
   PackagerConfig config_;
   ContentStore* store_;
-  std::vector<mkv::TrackEntry> tracks_;
+  std::map<uint32_t, TrackState> tracks_;
+  Interleaver interleaver_;
+  FragmentMetadata metadata_;
   uint64_t header_id_ = 0;
-  bool header_pending_ = false;  // New tracks not yet in the store.
+  std::vector<uint32_t> header_tracks_;  // Ids in the current header.
+  bool header_dirty_ = true;             // Codec data changed since.
   bool fragment_open_ = false;
   bool drop_until_key_ = false;
   int64_t fragment_start_ns_ = kNoTimestamp;  // PTS of the Cluster.
   int64_t cluster_ms_ = 0;
+  uint64_t fragment_bytes_ = 0;
+  int64_t fragment_max_pts_ = kNoTimestamp;  // Latest PTS written into it.
+  int64_t previous_max_pts_ = kNoTimestamp;  // ... into the one before.
   int64_t origin_ns_ = kNoTimestamp;
   Counters counters_;
 };

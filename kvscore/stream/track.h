@@ -39,6 +39,10 @@ struct TrackConfig {
   // avcC, hvcC or AudioSpecificConfig from caps codec_data; unused for
   // G.711 (built from rate and channels).
   std::vector<uint8_t> codec_private;
+  // Video frames are Annex-B byte-stream (start codes) rather than
+  // length-prefixed: the packager re-frames them and builds CodecPrivate
+  // from in-band parameter sets.
+  bool annexb = false;
   std::string name;      // Empty: "kinesis_video" for video, "audio".
   std::string codec_id;  // Empty: the codec's default CodecID.
   // What the caps said (0 = not given), for G.711 and for cross-checks.

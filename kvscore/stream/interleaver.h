@@ -1,0 +1,84 @@
+// kvscore/stream/interleaver.h: merges the tracks of one stream into one
+// time-ordered sequence, with a bounded wait.
+//
+// Each track's frames arrive in decode order on their own GStreamer
+// streaming thread. A fragment must hold them interleaved in time, and a
+// video key frame may only start a fragment once every audio frame that is
+// presented before it has been written (kvs-spec.md section 1: a fragment's
+// earliest frame must follow the previous fragment's latest).
+//
+// Frames are ordered by a key close to presentation time: PTS for audio;
+// for video, DTS plus the track's reorder delay (the largest PTS - DTS
+// seen), which is monotonic in decode order and equals PTS without
+// B-frames. A frame is released when every active track has a frame
+// queued (so nothing earlier can still come), or when it has waited
+// `max_wait_ns` of media time: the newest key queued on any track is that
+// far ahead. A track that makes others wait like that is marked silent, so
+// the packager can leave it out of the next MKV header (KVS rejects a
+// fragment with no frame for one of its tracks, error 4011); it becomes
+// active again with its next frame. A pad that never delivers (a late or
+// dead pad) therefore stalls the others by at most `max_wait_ns`.
+//
+// Pure logic; not thread-safe (the packager's lock serialises it). Memory
+// is bounded by the frames that arrive within `max_wait_ns` of media time.
+#ifndef KVSCORE_STREAM_INTERLEAVER_H_
+#define KVSCORE_STREAM_INTERLEAVER_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <vector>
+
+#include "kvscore/stream/frame.h"
+
+namespace kvs {
+
+class Interleaver {
+ public:
+  explicit Interleaver(int64_t max_wait_ns) : max_wait_ns_(max_wait_ns) {}
+
+  // Declares a track (video or audio). Frames of undeclared tracks pass
+  // straight through.
+  void AddTrack(uint32_t track, bool video);
+  void RemoveTrack(uint32_t track);
+
+  // Queues a sanitized frame (pts and dts set). `reorder_delay_ns` is the
+  // track's current PTS - DTS bound (TimestampSanitizer).
+  void Push(Frame frame, int64_t reorder_delay_ns);
+
+  // The next frame that may go, if any.
+  bool Pop(Frame* frame);
+
+  // The track will send nothing more (EOS): never wait for it again.
+  void EndTrack(uint32_t track);
+
+  // Releases everything queued, in order (end of stream, flush).
+  void Drain(std::vector<Frame>* out);
+
+  // True while `track` is active (not silent and not ended).
+  bool Active(uint32_t track) const;
+
+  // Frames queued across tracks.
+  size_t queued() const;
+
+ private:
+  struct Entry {
+    int64_t key;
+    Frame frame;
+  };
+  struct Track {
+    bool video = false;
+    bool ended = false;
+    bool silent = false;
+    std::deque<Entry> queue;
+  };
+  Track* Earliest();
+
+  int64_t max_wait_ns_;
+  std::map<uint32_t, Track> tracks_;
+  std::deque<Frame> passthrough_;
+};
+
+}  // namespace kvs
+
+#endif  // KVSCORE_STREAM_INTERLEAVER_H_

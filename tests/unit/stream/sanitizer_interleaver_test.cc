@@ -1,0 +1,132 @@
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "kvscore/stream/interleaver.h"
+#include "kvscore/stream/timestamp_sanitizer.h"
+
+namespace kvs {
+namespace {
+
+constexpr int64_t kMs = kNsPerMs;
+
+Frame At(int64_t pts_ms, int64_t dts_ms, uint32_t track = 1) {
+  Frame f;
+  f.track = track;
+  f.pts = pts_ms == -1 ? kNoTimestamp : pts_ms * kMs;
+  f.dts = dts_ms == -1 ? kNoTimestamp : dts_ms * kMs;
+  return f;
+}
+
+TEST(SanitizerTest, FillsMissingTimestamps) {
+  TimestampSanitizer s;
+  RepairCounters c;
+  Frame a = At(1000, -1), b = At(-1, 1040), d = At(-1, -1);
+  s.Repair(&a, &c);
+  s.Repair(&b, &c);
+  s.Repair(&d, &c);
+  EXPECT_EQ(a.dts, 1000 * kMs);
+  EXPECT_EQ(b.pts, 1040 * kMs);
+  EXPECT_EQ(d.pts, 1080 * kMs);  // Previous + 40 ms default duration.
+  EXPECT_EQ(c.filled, 3u);
+}
+
+TEST(SanitizerTest, ClampsBackwardDtsAndNudgesDuplicates) {
+  TimestampSanitizer s;
+  RepairCounters c;
+  Frame a = At(1000, 1000), b = At(990, 990), d = At(990, 990);
+  s.Repair(&a, &c);
+  s.Repair(&b, &c);
+  s.Repair(&d, &c);
+  EXPECT_EQ(b.dts, 1001 * kMs);
+  EXPECT_EQ(b.pts, 1001 * kMs);
+  EXPECT_EQ(d.pts, 1002 * kMs);
+  EXPECT_EQ(c.dts_clamped, 2u);
+  EXPECT_EQ(c.nudged, 2u);
+}
+
+TEST(SanitizerTest, ReanchorsAfterASourceResetAndKeepsForwardGaps) {
+  TimestampSanitizer s;
+  RepairCounters c;
+  std::vector<int64_t> out;
+  for (int64_t t : {50000, 50040, 0, 40, 80, 200000}) {
+    Frame f = At(t, t);
+    f.duration = 40 * kMs;
+    s.Repair(&f, &c);
+    out.push_back(f.pts / kMs);
+  }
+  EXPECT_EQ(out,
+            (std::vector<int64_t>{50000, 50040, 50080, 50120, 50160, 250080}));
+  EXPECT_EQ(c.reanchored, 1u);
+  EXPECT_EQ(c.gaps, 1u);
+}
+
+TEST(SanitizerTest, BFramesPassThrough) {
+  TimestampSanitizer s;
+  RepairCounters c;
+  std::vector<int64_t> pts;
+  // Decode order I P B B with DTS shifted: PTS goes back for B-frames.
+  int64_t pts_ms[] = {80, 200, 120, 160};
+  int64_t dts_ms[] = {0, 40, 80, 120};
+  for (int i = 0; i < 4; ++i) {
+    Frame f = At(pts_ms[i], dts_ms[i]);
+    s.Repair(&f, &c);
+    pts.push_back(f.pts / kMs);
+  }
+  EXPECT_EQ(pts, (std::vector<int64_t>{80, 200, 120, 160}));
+  EXPECT_EQ(c.total(), 0u);
+  EXPECT_EQ(s.reorder_delay_ns(), 160 * kMs);  // 200 - 40.
+}
+
+TEST(InterleaverTest, ReleasesInKeyOrderOnceEveryTrackHasAFrame) {
+  Interleaver il(1000 * kMs);
+  il.AddTrack(1, true);
+  il.AddTrack(2, false);
+  Frame out;
+  il.Push(At(0, 0, 2), 0);
+  il.Push(At(20, 20, 2), 0);
+  EXPECT_FALSE(il.Pop(&out));  // Video has nothing yet.
+  il.Push(At(10, 10, 1), 0);
+  ASSERT_TRUE(il.Pop(&out));
+  EXPECT_EQ(out.track, 2u);
+  ASSERT_TRUE(il.Pop(&out));
+  EXPECT_EQ(out.pts, 10 * kMs);
+  EXPECT_FALSE(il.Pop(&out));  // Video's queue is empty again.
+}
+
+TEST(InterleaverTest, ASilentTrackStallsOthersAtMostTheBound) {
+  Interleaver il(1000 * kMs);
+  il.AddTrack(1, true);
+  il.AddTrack(2, false);
+  Frame out;
+  for (int t = 0; t < 1000; t += 40) il.Push(At(t, t, 1), 0);
+  EXPECT_FALSE(il.Pop(&out));  // 960 ms queued: still waiting for audio.
+  il.Push(At(1000, 1000, 1), 0);
+  ASSERT_TRUE(il.Pop(&out));  // 1 s of media: released.
+  EXPECT_FALSE(il.Active(2));
+  while (il.Pop(&out)) {
+  }
+  EXPECT_EQ(il.queued(), 0u);  // Audio silent: no more waiting.
+  il.Push(At(1500, 1500, 2), 0);
+  EXPECT_TRUE(il.Active(2));
+}
+
+TEST(InterleaverTest, VideoKeyUsesTheReorderDelay) {
+  Interleaver il(1000 * kMs);
+  il.AddTrack(1, true);
+  il.AddTrack(2, false);
+  il.Push(At(200, 120, 1), 80 * kMs);  // Key 200 (DTS + delay).
+  il.Push(At(150, 150, 2), 0);
+  il.Push(At(250, 250, 2), 0);
+  Frame out;
+  ASSERT_TRUE(il.Pop(&out));
+  EXPECT_EQ(out.track, 2u);  // Audio at 150 precedes video presented at 200.
+  il.EndTrack(2);
+  std::vector<Frame> rest;
+  il.Drain(&rest);
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0].track, 1u);
+}
+
+}  // namespace
+}  // namespace kvs
