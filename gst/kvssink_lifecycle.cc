@@ -180,6 +180,7 @@ bool StartStream(GstKvsSink* sink) {
   priv->failed = false;
   priv->live_stream = priv->stream.get();
   priv->stream->Start();
+  if (!priv->pads.empty() && !SendTracks(sink)) return false;
   if (settings.stats_interval_ms > 0) {
     kvs::KvsStream* stream = priv->stream.get();
     std::string name = settings.stream_name;

@@ -13,7 +13,6 @@
 #define GST_CAT_DEFAULT gst_kvs_sink_debug
 
 namespace kvssink {
-namespace {
 
 // Sends the tracks of every pad with caps to kvscore (ids stable per pad;
 // kvscore numbers them in each MKV header, video first). Call with
@@ -23,9 +22,15 @@ bool SendTracks(GstKvsSink* sink) {
   std::vector<kvs::TrackConfig> configs;
   for (GstPad* pad : priv->pads) {
     auto* data = static_cast<PadData*>(gst_pad_get_element_private(pad));
-    if (!data->has_caps) continue;
     kvs::TrackConfig config = data->config;
     config.number = data->id;
+    if (!data->has_caps) {  // Waited for (bounded) until its caps arrive.
+      config.pending = true;
+      config.codec =
+          data->video ? kvs::TrackCodec::kH264 : kvs::TrackCodec::kAac;
+      configs.push_back(config);
+      continue;
+    }
     if (data->video) {
       bool h264 = config.codec == kvs::TrackCodec::kH264;
       const std::string& codec_id = priv->active.codec_id;
@@ -35,8 +40,12 @@ bool SendTracks(GstKvsSink* sink) {
     configs.push_back(config);
   }
   {
+    std::vector<kvs::TrackConfig> known;
+    for (const kvs::TrackConfig& c : configs) {
+      if (!c.pending) known.push_back(c);
+    }
     std::lock_guard<std::mutex> lock(priv->media_type_mutex);
-    priv->media_type = kvssink::MediaTypeFor(configs);
+    priv->media_type = kvssink::MediaTypeFor(known);
   }
   auto described = priv->stream->SetTracks(configs);
   if (!described.ok()) {
@@ -55,6 +64,8 @@ bool SendTracks(GstKvsSink* sink) {
   priv->tracks_sent = true;
   return true;
 }
+
+namespace {
 
 // One kvssink-warning message per second at most, naming what kvscore had
 // to repair or drop since the last one (counts are totals since start).

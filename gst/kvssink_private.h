@@ -105,7 +105,10 @@ class SinkListener : public kvs::KvsStream::Listener {
 bool StartStream(GstKvsSink* sink);
 void StopStream(GstKvsSink* sink);
 
-// kvssink_pads.cc: the request pads' functions.
+// kvssink_pads.cc: the request pads' functions, and SendTracks(), which
+// gives kvscore the tracks of every pad (those without caps as pending).
+// Call SendTracks() with priv->mutex held, once the stream exists.
+bool SendTracks(GstKvsSink* sink);
 GstFlowReturn Chain(GstPad* pad, GstObject* parent, GstBuffer* buffer);
 gboolean SinkEvent(GstPad* pad, GstObject* parent, GstEvent* event);
 

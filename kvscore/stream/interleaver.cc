@@ -16,7 +16,7 @@ void Interleaver::RemoveTrack(uint32_t track) {
   tracks_.erase(it);
 }
 
-void Interleaver::Push(Frame frame, int64_t reorder_delay_ns) {
+void Interleaver::Push(Frame frame, int64_t reorder_delay_ns, int64_t now_ns) {
   auto it = tracks_.find(frame.track);
   if (it == tracks_.end()) {
     passthrough_.push_back(std::move(frame));
@@ -25,7 +25,7 @@ void Interleaver::Push(Frame frame, int64_t reorder_delay_ns) {
   Track& t = it->second;
   int64_t key = t.video ? frame.dts + reorder_delay_ns : frame.pts;
   t.silent = false;
-  t.queue.push_back({key, std::move(frame)});
+  t.queue.push_back({key, now_ns, std::move(frame)});
 }
 
 Interleaver::Track* Interleaver::Earliest() {
@@ -40,7 +40,7 @@ Interleaver::Track* Interleaver::Earliest() {
   return best;
 }
 
-bool Interleaver::Pop(Frame* frame) {
+bool Interleaver::Pop(Frame* frame, int64_t now_ns) {
   if (!passthrough_.empty()) {
     *frame = std::move(passthrough_.front());
     passthrough_.pop_front();
@@ -57,7 +57,8 @@ bool Interleaver::Pop(Frame* frame) {
     if (t.queue.empty() && !t.ended && !t.silent) waiting = true;
   }
   if (waiting) {
-    if (newest - head < max_wait_ns_) return false;
+    bool waited = now_ns - earliest->queue.front().arrival >= max_wait_ns_;
+    if (!waited && newest - head < max_span_ns_) return false;
     for (auto& entry : tracks_) {  // They held the others too long.
       Track& t = entry.second;
       if (t.queue.empty() && !t.ended) t.silent = true;

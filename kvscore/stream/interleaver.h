@@ -12,15 +12,19 @@
 // seen), which is monotonic in decode order and equals PTS without
 // B-frames. A frame is released when every active track has a frame
 // queued (so nothing earlier can still come), or when it has waited
-// `max_wait_ns` of media time: the newest key queued on any track is that
-// far ahead. A track that makes others wait like that is marked silent, so
-// the packager can leave it out of the next MKV header (KVS rejects a
-// fragment with no frame for one of its tracks, error 4011); it becomes
-// active again with its next frame. A pad that never delivers (a late or
-// dead pad) therefore stalls the others by at most `max_wait_ns`.
+// `max_wait_ns` of real (monotonic) time, or when the queued media spans
+// `max_span_ns`. Real time, not media time, decides silence: a file plays
+// many times faster than real time and its pads' threads may drift far
+// apart in media time without any pad being silent. A track that makes
+// others wait that long is marked silent, so the packager can leave it out
+// of the next MKV header (KVS rejects a fragment with no frame for one of
+// its tracks, error 4011); it becomes active again with its next frame. A
+// pad that never delivers (a late or dead pad) therefore stalls the others
+// by at most `max_wait_ns`.
 //
-// Pure logic; not thread-safe (the packager's lock serialises it). Memory
-// is bounded by the frames that arrive within `max_wait_ns` of media time.
+// Pure logic: times are passed in; not thread-safe (the packager's lock
+// serialises it). Memory is bounded by the frames that arrive within
+// `max_wait_ns`, and by `max_span_ns` of media.
 #ifndef KVSCORE_STREAM_INTERLEAVER_H_
 #define KVSCORE_STREAM_INTERLEAVER_H_
 
@@ -35,19 +39,22 @@ namespace kvs {
 
 class Interleaver {
  public:
-  explicit Interleaver(int64_t max_wait_ns) : max_wait_ns_(max_wait_ns) {}
+  explicit Interleaver(int64_t max_wait_ns,
+                       int64_t max_span_ns = 10 * 1000 * 1000 * 1000LL)
+      : max_wait_ns_(max_wait_ns), max_span_ns_(max_span_ns) {}
 
   // Declares a track (video or audio). Frames of undeclared tracks pass
   // straight through.
   void AddTrack(uint32_t track, bool video);
   void RemoveTrack(uint32_t track);
 
-  // Queues a sanitized frame (pts and dts set). `reorder_delay_ns` is the
-  // track's current PTS - DTS bound (TimestampSanitizer).
-  void Push(Frame frame, int64_t reorder_delay_ns);
+  // Queues a sanitized frame (pts and dts set) that arrived at `now_ns`
+  // (monotonic). `reorder_delay_ns` is the track's current PTS - DTS bound
+  // (TimestampSanitizer).
+  void Push(Frame frame, int64_t reorder_delay_ns, int64_t now_ns);
 
-  // The next frame that may go, if any.
-  bool Pop(Frame* frame);
+  // The next frame that may go at `now_ns` (monotonic), if any.
+  bool Pop(Frame* frame, int64_t now_ns);
 
   // The track will send nothing more (EOS): never wait for it again.
   void EndTrack(uint32_t track);
@@ -64,6 +71,7 @@ class Interleaver {
  private:
   struct Entry {
     int64_t key;
+    int64_t arrival;  // Monotonic ns.
     Frame frame;
   };
   struct Track {
@@ -75,6 +83,7 @@ class Interleaver {
   Track* Earliest();
 
   int64_t max_wait_ns_;
+  int64_t max_span_ns_;
   std::map<uint32_t, Track> tracks_;
   std::deque<Frame> passthrough_;
 };

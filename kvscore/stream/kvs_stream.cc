@@ -81,7 +81,7 @@ Status KvsStream::PutMetadata(const std::string& name, const std::string& value,
 
 void KvsStream::EndTrack(uint32_t track) {
   std::lock_guard<std::mutex> lock(mutex_);
-  packager_.EndTrack(track);
+  packager_.EndTrack(track, clock_.MonotonicNs());
 }
 
 void KvsStream::Flush() {

@@ -39,7 +39,8 @@ Result<std::vector<TrackDescription>> Packager::SetTracks(
         old != tracks_.end() ? std::move(old->second) : TrackState();
     state.config = config;
     state.described = false;
-    if (!config.codec_private.empty() || !IsVideo(config.codec)) {
+    bool describable = !config.codec_private.empty() || !IsVideo(config.codec);
+    if (!config.pending && describable) {
       Result<TrackDescription> d = DescribeTrack(config);
       if (!d.ok()) return d.status();
       state.description = *d;
@@ -85,10 +86,11 @@ Status Packager::PutFrame(Frame frame, int64_t now_mono_ns) {
     ++counters_.repairs.dropped;
     return Status(StatusCode::kInvalidTimestamp, "frame has no PTS or DTS");
   }
-  interleaver_.Push(std::move(frame), sanitizer.reorder_delay_ns());
+  interleaver_.Push(std::move(frame), sanitizer.reorder_delay_ns(),
+                    now_mono_ns);
   Status first_error;
   Frame ready;
-  while (interleaver_.Pop(&ready)) {
+  while (interleaver_.Pop(&ready, now_mono_ns)) {
     Status s = Write(std::move(ready), now_mono_ns);
     if (!s.ok() && first_error.ok()) first_error = s;
   }
@@ -147,6 +149,9 @@ bool Packager::WantsNewFragment(const TrackState& track, const Frame& frame,
     return true;
   }
   if (!eligible) return false;
+  // Frames presented after this key frame are already in the fragment
+  // (a pad ran ahead): cutting here would overlap them; wait.
+  if (frame.pts <= fragment_max_pts_) return false;
   // New codec data is applied at once (a caps change); a track joining or
   // leaving waits for the normal boundary, so flapping pads can't churn
   // PutMedia sessions.
@@ -298,10 +303,12 @@ Status Packager::PutMetadata(const std::string& name, const std::string& value,
   return metadata_.Add(name, value, persistent);
 }
 
-void Packager::EndTrack(uint32_t track) {
+void Packager::EndTrack(uint32_t track, int64_t now_mono_ns) {
   interleaver_.EndTrack(track);
   Frame ready;
-  while (interleaver_.Pop(&ready)) Write(std::move(ready), 0);
+  while (interleaver_.Pop(&ready, now_mono_ns)) {
+    Write(std::move(ready), now_mono_ns);
+  }
 }
 
 void Packager::EndOpenFragment(bool with_end_tag) {

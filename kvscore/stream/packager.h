@@ -85,8 +85,10 @@ class Packager {
 
   // Sets the tracks, identified by TrackConfig::number (the element's ids).
   // Tracks with codec data are described now (errors: DescribeTrack's);
-  // video tracks without it wait for their first key frame. Changes apply
-  // at the next fragment start. Returns the descriptions made now.
+  // video tracks without it wait for their first key frame; pending tracks
+  // (caps not known yet) are waited for by the interleaver, so the first
+  // fragment can include them. Changes apply at the next fragment start.
+  // Returns the descriptions made now.
   Result<std::vector<TrackDescription>> SetTracks(
       const std::vector<TrackConfig>& tracks);
   bool has_tracks() const { return !tracks_.empty(); }
@@ -103,8 +105,9 @@ class Packager {
   Status PutMetadata(const std::string& name, const std::string& value,
                      bool persistent);
 
-  // The track's pad reached EOS: its frames stop being waited for.
-  void EndTrack(uint32_t track);
+  // The track's pad reached EOS at `now_mono_ns`: its frames stop being
+  // waited for.
+  void EndTrack(uint32_t track, int64_t now_mono_ns);
 
   // Drops frames waiting in the interleaver and closes the open fragment
   // (a flush: what comes next starts at a key frame).

@@ -39,6 +39,10 @@ struct TrackConfig {
   // avcC, hvcC or AudioSpecificConfig from caps codec_data; unused for
   // G.711 (built from rate and channels).
   std::vector<uint8_t> codec_private;
+  // The pad exists but its caps have not arrived: the packager waits for
+  // its frames (bounded) but can't describe it yet. `codec` then only says
+  // video (kH264) or audio (kAac).
+  bool pending = false;
   // Video frames are Annex-B byte-stream (start codes) rather than
   // length-prefixed: the packager re-frames them and builds CodecPrivate
   // from in-band parameter sets.

@@ -121,7 +121,7 @@ std::vector<WalkedSegment> WalkBody(const std::vector<uint8_t>& b,
       cluster->timecode = static_cast<int64_t>(r.Uint(size));
     } else if (id == 0xA3 && cluster != nullptr) {
       WalkedBlock block;
-      uint64_t track;
+      uint64_t track = 0;
       r.Vint(&track, false, nullptr);
       block.track = track;
       block.relative = static_cast<int16_t>(r.Uint(2));

@@ -83,7 +83,10 @@ class PackagerTest : public ::testing::Test {
     }
     return out;
   }
-  void Put(const Frame& f) { ASSERT_TRUE(packager_.PutFrame(f, 0).ok()); }
+  // Frames arrive at their media time, as from a live source.
+  void Put(const Frame& f) {
+    ASSERT_TRUE(packager_.PutFrame(f, f.pts - kT0 * kNsPerMs).ok());
+  }
 
   PackagerConfig config_;
   ContentStore store_{1 << 24, FreeRule::kOnSent};

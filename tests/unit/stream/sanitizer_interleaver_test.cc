@@ -78,20 +78,22 @@ TEST(SanitizerTest, BFramesPassThrough) {
   EXPECT_EQ(s.reorder_delay_ns(), 160 * kMs);  // 200 - 40.
 }
 
+// Arrival times: frames arrive at their media time (a live source), unless
+// a test says otherwise.
 TEST(InterleaverTest, ReleasesInKeyOrderOnceEveryTrackHasAFrame) {
   Interleaver il(1000 * kMs);
   il.AddTrack(1, true);
   il.AddTrack(2, false);
   Frame out;
-  il.Push(At(0, 0, 2), 0);
-  il.Push(At(20, 20, 2), 0);
-  EXPECT_FALSE(il.Pop(&out));  // Video has nothing yet.
-  il.Push(At(10, 10, 1), 0);
-  ASSERT_TRUE(il.Pop(&out));
+  il.Push(At(0, 0, 2), 0, 0);
+  il.Push(At(20, 20, 2), 0, 20 * kMs);
+  EXPECT_FALSE(il.Pop(&out, 20 * kMs));  // Video has nothing yet.
+  il.Push(At(10, 10, 1), 0, 20 * kMs);
+  ASSERT_TRUE(il.Pop(&out, 20 * kMs));
   EXPECT_EQ(out.track, 2u);
-  ASSERT_TRUE(il.Pop(&out));
+  ASSERT_TRUE(il.Pop(&out, 20 * kMs));
   EXPECT_EQ(out.pts, 10 * kMs);
-  EXPECT_FALSE(il.Pop(&out));  // Video's queue is empty again.
+  EXPECT_FALSE(il.Pop(&out, 20 * kMs));  // Video's queue is empty again.
 }
 
 TEST(InterleaverTest, ASilentTrackStallsOthersAtMostTheBound) {
@@ -99,27 +101,44 @@ TEST(InterleaverTest, ASilentTrackStallsOthersAtMostTheBound) {
   il.AddTrack(1, true);
   il.AddTrack(2, false);
   Frame out;
-  for (int t = 0; t < 1000; t += 40) il.Push(At(t, t, 1), 0);
-  EXPECT_FALSE(il.Pop(&out));  // 960 ms queued: still waiting for audio.
-  il.Push(At(1000, 1000, 1), 0);
-  ASSERT_TRUE(il.Pop(&out));  // 1 s of media: released.
+  for (int t = 0; t < 1000; t += 40) il.Push(At(t, t, 1), 0, t * kMs);
+  EXPECT_FALSE(il.Pop(&out, 960 * kMs));  // Waited 960 ms for audio.
+  il.Push(At(1000, 1000, 1), 0, 1000 * kMs);
+  ASSERT_TRUE(il.Pop(&out, 1000 * kMs));  // Waited 1 s: released.
   EXPECT_FALSE(il.Active(2));
-  while (il.Pop(&out)) {
+  while (il.Pop(&out, 1000 * kMs)) {
   }
   EXPECT_EQ(il.queued(), 0u);  // Audio silent: no more waiting.
-  il.Push(At(1500, 1500, 2), 0);
+  il.Push(At(1500, 1500, 2), 0, 1500 * kMs);
   EXPECT_TRUE(il.Active(2));
+}
+
+TEST(InterleaverTest, AFileRunningAheadIsNotSilence) {
+  // A file plays much faster than real time: 1.6 s of video arrives within
+  // 1 ms while the audio thread lags. That is not a silent pad.
+  Interleaver il(1000 * kMs);
+  il.AddTrack(1, true);
+  il.AddTrack(2, false);
+  Frame out;
+  for (int t = 0; t <= 1600; t += 40) il.Push(At(t, t, 1), 0, kMs);
+  EXPECT_FALSE(il.Pop(&out, kMs));
+  EXPECT_TRUE(il.Active(2));
+  il.Push(At(0, 0, 2), 0, 2 * kMs);
+  ASSERT_TRUE(il.Pop(&out, 2 * kMs));
+  // The media span bound still limits memory: 10 s queued releases.
+  for (int t = 1640; t <= 11000; t += 40) il.Push(At(t, t, 1), 0, 3 * kMs);
+  EXPECT_TRUE(il.Pop(&out, 3 * kMs));
 }
 
 TEST(InterleaverTest, VideoKeyUsesTheReorderDelay) {
   Interleaver il(1000 * kMs);
   il.AddTrack(1, true);
   il.AddTrack(2, false);
-  il.Push(At(200, 120, 1), 80 * kMs);  // Key 200 (DTS + delay).
-  il.Push(At(150, 150, 2), 0);
-  il.Push(At(250, 250, 2), 0);
+  il.Push(At(200, 120, 1), 80 * kMs, 0);  // Key 200 (DTS + delay).
+  il.Push(At(150, 150, 2), 0, 0);
+  il.Push(At(250, 250, 2), 0, 0);
   Frame out;
-  ASSERT_TRUE(il.Pop(&out));
+  ASSERT_TRUE(il.Pop(&out, 0));
   EXPECT_EQ(out.track, 2u);  // Audio at 150 precedes video presented at 200.
   il.EndTrack(2);
   std::vector<Frame> rest;
