@@ -73,6 +73,7 @@ static GstPad* gst_kvs_sink_request_new_pad(GstElement* element,
   gst_pad_set_element_private(pad, data);
   gst_pad_set_chain_function(pad, GST_DEBUG_FUNCPTR(kvssink::Chain));
   gst_pad_set_event_function(pad, GST_DEBUG_FUNCPTR(kvssink::SinkEvent));
+  gst_pad_set_query_function(pad, GST_DEBUG_FUNCPTR(kvssink::SinkQuery));
   GST_PAD_SET_PROXY_ALLOCATION(pad);
   {
     std::lock_guard<std::mutex> lock(priv->mutex);

@@ -4,6 +4,9 @@
 
 namespace kvssink {
 
+// Parsers choose their output format from these (CAPS queries), so they
+// stay precise; AcceptsMediaType() lets other formats of the same media
+// types reach the CAPS event, which names the parser to add.
 const char kVideoCaps[] =
     "video/x-h264, stream-format = (string) { avc, avc3, byte-stream }, "
     "alignment = (string) au; "
@@ -31,7 +34,45 @@ std::vector<uint8_t> CodecData(const GstStructure* s) {
   return bytes;
 }
 
+kvs::Status Unsupported(const std::string& what, const char* parser) {
+  return kvs::Status(kvs::StatusCode::kUnsupportedCodec,
+                     what + ": add " + parser +
+                         " before kvssink so it gets whole access units in a "
+                         "format it packages");
+}
+
+// Formats the bare template structures let through, refused with a hint.
+kvs::Status CheckFormat(const std::string& name, const GstStructure* s) {
+  const char* format = gst_structure_get_string(s, "stream-format");
+  const char* alignment = gst_structure_get_string(s, "alignment");
+  std::string f = format != nullptr ? format : "(none)";
+  if (name == "video/x-h264" || name == "video/x-h265") {
+    const char* parser = name == "video/x-h264" ? "h264parse" : "h265parse";
+    bool known = f == "avc" || f == "avc3" || f == "hvc1" || f == "hev1" ||
+                 f == "byte-stream";
+    if (!known || alignment == nullptr || !g_str_equal(alignment, "au")) {
+      return Unsupported(name + " with stream-format " + f + " and alignment " +
+                             (alignment != nullptr ? alignment : "(none)"),
+                         parser);
+    }
+  } else if (name == "audio/mpeg" && f != "raw") {
+    return Unsupported("AAC with stream-format " + f, "aacparse");
+  }
+  return kvs::Status::Ok();
+}
+
 }  // namespace
+
+bool AcceptsMediaType(const GstCaps* caps, bool video) {
+  if (caps == nullptr || gst_caps_get_size(caps) == 0) return false;
+  const char* name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
+  if (video) {
+    return g_str_equal(name, "video/x-h264") ||
+           g_str_equal(name, "video/x-h265");
+  }
+  return g_str_equal(name, "audio/mpeg") || g_str_equal(name, "audio/x-alaw") ||
+         g_str_equal(name, "audio/x-mulaw");
+}
 
 kvs::Result<kvs::TrackConfig> TrackConfigFromCaps(const GstCaps* caps) {
   if (caps == nullptr || gst_caps_get_size(caps) != 1) {
@@ -55,6 +96,7 @@ kvs::Result<kvs::TrackConfig> TrackConfigFromCaps(const GstCaps* caps) {
     return kvs::Status(kvs::StatusCode::kUnsupportedCodec,
                        "unsupported caps " + name);
   }
+  KVS_RETURN_IF_ERROR(CheckFormat(name, s));
   config.codec_private = CodecData(s);
   const char* format = gst_structure_get_string(s, "stream-format");
   if (format != nullptr && g_str_equal(format, "byte-stream")) {

@@ -18,6 +18,11 @@ extern const char kVideoCaps[];
 // audio_%u: raw AAC (MPEG-2/4, with codec_data), A-law and µ-law.
 extern const char kAudioCaps[];
 
+// For ACCEPT_CAPS queries: true for any caps of the pad's media types
+// (H.264/H.265, or AAC/A-law/mu-law), so caps outside the templates reach
+// the CAPS event and fail there with a message naming the parser to add.
+bool AcceptsMediaType(const GstCaps* caps, bool video);
+
 // Reads a pad's negotiated caps. Errors: kUnsupportedCodec for caps outside
 // the templates (with the parser to add); codec data is validated later by
 // kvs::DescribeTrack.

@@ -349,6 +349,18 @@ void HandleCustom(GstKvsSink* sink, const GstStructure* s) {
 
 }  // namespace
 
+gboolean SinkQuery(GstPad* pad, GstObject* parent, GstQuery* query) {
+  if (GST_QUERY_TYPE(query) == GST_QUERY_ACCEPT_CAPS) {
+    auto* data = static_cast<PadData*>(gst_pad_get_element_private(pad));
+    GstCaps* caps;
+    gst_query_parse_accept_caps(query, &caps);
+    gst_query_set_accept_caps_result(
+        query, kvssink::AcceptsMediaType(caps, data->video));
+    return TRUE;
+  }
+  return gst_pad_query_default(pad, parent, query);
+}
+
 gboolean SinkEvent(GstPad* pad, GstObject* parent, GstEvent* event) {
   GstKvsSink* sink = GST_KVS_SINK(parent);
   auto* data = static_cast<PadData*>(gst_pad_get_element_private(pad));

@@ -111,6 +111,7 @@ void StopStream(GstKvsSink* sink);
 bool SendTracks(GstKvsSink* sink);
 GstFlowReturn Chain(GstPad* pad, GstObject* parent, GstBuffer* buffer);
 gboolean SinkEvent(GstPad* pad, GstObject* parent, GstEvent* event);
+gboolean SinkQuery(GstPad* pad, GstObject* parent, GstQuery* query);
 
 }  // namespace kvssink
 
