@@ -37,7 +37,40 @@ namespace kvssink {
 Private* PrivateOf(GstKvsSink* sink) { return sink->priv; }
 }  // namespace kvssink
 
-namespace {}  // namespace
+namespace {
+
+const char kExamples[] =
+    "\n"
+    "  gst-launch-1.0 -e v4l2src do-timestamp=TRUE ! videoconvert ! \\\n"
+    "    x264enc bframes=0 key-int-max=45 bitrate=500 tune=zerolatency ! \\\n"
+    "    video/x-h264,stream-format=avc,alignment=au ! \\\n"
+    "    kvssink stream-name=cam aws-region=us-west-2\n"
+    "  gst-launch-1.0 -e rtspsrc location=rtsp://camera/stream ! \\\n"
+    "    rtph264depay ! h264parse ! kvssink stream-name=cam\n"
+    "  gst-launch-1.0 -e kvssink name=s stream-name=av \\\n"
+    "    filesrc location=in.mp4 ! qtdemux name=d \\\n"
+    "    d.video_0 ! queue ! h264parse ! s. d.audio_0 ! queue ! aacparse ! s.\n"
+    "  gst-launch-1.0 -e filesrc location=in.mp4 ! qtdemux ! h264parse ! \\\n"
+    "    kvssink stream-name=test endpoint-uri=http://127.0.0.1:4567 \\\n"
+    "    access-key=... secret-key=...   (kvslocal: see emulator/README.md)";
+
+const char kMessages[] =
+    "\n"
+    "  kvssink-fragment-ack: one per ACK. type (string: BUFFERING, RECEIVED,\n"
+    "    PERSISTED, ERROR, IDLE), fragment-number (string), timecode\n"
+    "    (gint64, ms as sent), error-id (gint, 0 unless ERROR), stream-name.\n"
+    "  kvssink-stream-state: state (string: connecting, streaming,\n"
+    "    reconnecting, draining, stopped), reason (string), stream-name.\n"
+    "  kvssink-stats: every stats-interval ms (and per fragment with\n"
+    "    get-kvs-metrics); the fields of the stats property.\n"
+    "  kvssink-warning: at most once a second when timestamps were repaired\n"
+    "    or frames/fragments dropped: message (string), timestamp-repairs,\n"
+    "    dropped-frames, dropped-fragments, forced-cuts (guint64),\n"
+    "    stream-name.\n"
+    "  Errors carry details: http-status-code, kvs-error-id,\n"
+    "    aws-error-type and stream-name, where known.";
+
+}  // namespace
 
 // --- GObject / GstElement. ----------------------------------------------
 
@@ -212,8 +245,16 @@ static void gst_kvs_sink_class_init(GstKvsSinkClass* klass) {
     gst_caps_unref(caps);
   }
   gst_element_class_set_static_metadata(
-      element_class, "Kinesis Video Streams sink", "Sink/Video/Network",
+      element_class, "Kinesis Video Streams sink", "Sink/Video/Audio/Network",
       "Packages H.264/H.265 video and AAC/G.711 audio as MKV fragments and "
-      "uploads them to Amazon Kinesis Video Streams with PutMedia",
+      "uploads them to Amazon Kinesis Video Streams with PutMedia. A drop-in "
+      "replacement for the kvssink of AWS's C++ producer SDK: same pads, "
+      "property names, units and defaults. State changes never wait for the "
+      "network; frames are buffered (up to storage-size) while it connects "
+      "or reconnects, and at EOS the element waits (at most "
+      "stop-stream-timeout) for the last fragment's acknowledgement before "
+      "posting EOS.",
       "kvssink developers");
+  gst_element_class_add_static_metadata(element_class, "examples", kExamples);
+  gst_element_class_add_static_metadata(element_class, "messages", kMessages);
 }
