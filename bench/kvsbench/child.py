@@ -36,6 +36,8 @@ def child_env(plugin: str, url: str, cache_dir: str) -> dict:
     registry = os.path.join(
         cache_dir, "registry-" + hashlib.sha1(plugin.encode()).hexdigest()[:10] + ".bin")
     env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
+    if os.environ.get("KVSSINK_BENCH_GST_DEBUG"):  # To debug a failing run.
+        env["GST_DEBUG"] = os.environ["KVSSINK_BENCH_GST_DEBUG"]
     env.update({
         "GST_PLUGIN_PATH": plugin, "GST_PLUGIN_PATH_1_0": plugin,
         "GST_REGISTRY_1_0": registry, "GST_REGISTRY": registry,
@@ -128,8 +130,10 @@ def run_pusher(cmd: list, env: dict, log_dir: str, timeout_s: float) -> ChildRes
                          proc.returncode)
     if proc.returncode != 0 or not report.get("ok"):
         errors = "; ".join(report.get("errors", [])) or _tail(err_path)
-        raise RuntimeError(f"pusher exited {proc.returncode}: {errors}")
-    os.unlink(err_path)
+        raise RuntimeError(f"pusher exited {proc.returncode}: {errors} (log: {err_path})")
+    result.log_path = err_path
+    if os.path.getsize(err_path) == 0:
+        os.unlink(err_path)
     return result
 
 

@@ -5,6 +5,7 @@ See bench/README.md for what each scenario and metric means.
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import platform
@@ -37,6 +38,7 @@ def parse_args(argv):
     p.add_argument("--quick", action="store_true",
                    help="seconds-long smoke run (CI); measures nothing worth keeping")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    p.add_argument("--markdown", metavar="FILE", help="also write the table as Markdown")
     p.add_argument("--plugin-path", action="append", default=[], metavar="DIR",
                    help="a kvssink build (plugin folder or meson build folder); "
                         "twice to compare builds: B/A ratios")
@@ -71,7 +73,8 @@ def machine_info(root: str) -> dict:
         "kernel": platform.release(), "load-average-start": os.getloadavg(),
         "commit": run("git", "rev-parse", "--short", "HEAD"),
         "tree-dirty": bool(run("git", "status", "--porcelain", "--", "gst", "kvscore")),
-        "gstreamer": run("gst-inspect-1.0", "--version").splitlines()[-1:],
+        "gstreamer": next((l for l in run("gst-inspect-1.0", "--version").splitlines()
+                           if l.startswith("GStreamer")), ""),
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
 
@@ -118,6 +121,8 @@ def main(argv=None) -> int:
     cache_dir = os.path.join(build_dir, "bench-cache")
     log_dir = os.path.join(build_dir, "bench-logs")
     os.makedirs(log_dir, exist_ok=True)
+    for old in glob.glob(os.path.join(log_dir, "pusher-*.log")):
+        os.unlink(old)  # Logs of an earlier bench run.
     media_dir = os.path.join(root, "..", "shared", "media")
     recipes = ["real"] if args.quick else ["real", "cam4m", "cam2m"]
     frames = {r: media.frame_file(r, media_dir, cache_dir, log) for r in recipes}
@@ -142,6 +147,9 @@ def main(argv=None) -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results.to_json(info), f, indent=2)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(report.markdown(results) + "\n")
     for failure in failures:
         log(f"bench: FAILED {failure}")
     return 1 if failures else 0

@@ -121,3 +121,22 @@ def _header(info: dict, labels: list) -> str:
     for label in labels:
         lines.append(f"  {label}: {info['plugins'][label]}")
     return "\n".join(lines)
+
+
+def markdown(results: Results) -> str:
+    """The table as Markdown (for bench/README.md's recorded results)."""
+    labels = results.labels
+    compare = len(labels) > 1
+    head = ["scenario", "metric"] + (labels if compare else ["value"])
+    head += [f"{l}/{labels[0]}" for l in labels[1:]] + ["unit"]
+    out = ["| " + " | ".join(head) + " |",
+           "|" + "|".join("---" if i < 2 or i == len(head) - 1 else "---:"
+                          for i in range(len(head))) + "|"]
+    for key, row in results.rows.items():
+        cells = [key[0], key[1]] + [fmt(results.value(key, l)) for l in labels]
+        cells += ["-" if results.ratio(key, l) is None else f"{results.ratio(key, l):.2f}"
+                  for l in labels[1:]]
+        out.append("| " + " | ".join(cells + [row["unit"]]) + " |")
+    for sid, message in results.errors.items():
+        out.append(f"| {sid} | FAILED: {message} |" + " |" * (len(head) - 2))
+    return "\n".join(out)

@@ -80,8 +80,11 @@ def _check_delivery(ctx: Context, r: child.ChildResult, streams: list) -> int:
     if persisted != expected or dropped:
         hint = ("; offline: does this build block when storage is full? "
                 "(bench/run --offline-throttle)" if r["mode"] == "offline" else "")
+        if r["warnings"]:
+            hint += f"; first of {r['warnings']} warnings: {r['first-warning']}"
         raise RuntimeError(f"{persisted} fragments persisted at kvslocal, {expected} "
-                           f"started; {dropped} frames dropped by kvssink{hint}")
+                           f"started; {dropped} frames dropped by kvssink{hint} "
+                           f"(log: {r.log_path})")
     return persisted
 
 
