@@ -121,7 +121,8 @@ def main(argv=None) -> int:
     cache_dir = os.path.join(build_dir, "bench-cache")
     log_dir = os.path.join(build_dir, "bench-logs")
     os.makedirs(log_dir, exist_ok=True)
-    for old in glob.glob(os.path.join(log_dir, "pusher-*.log")):
+    for old in glob.glob(os.path.join(log_dir, "pusher-*.log")) + \
+            glob.glob(os.path.join(log_dir, "callgrind-*")):
         os.unlink(old)  # Logs of an earlier bench run.
     media_dir = os.path.join(root, "..", "shared", "media")
     recipes = ["real"] if args.quick else ["real", "cam4m", "cam2m"]

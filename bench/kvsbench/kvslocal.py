@@ -5,7 +5,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 import urllib.request
 
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -86,7 +85,3 @@ class KvsLocal:
     def __exit__(self, *exc):
         self.stop()
 
-
-def wait_idle(kvslocal: KvsLocal, seconds: float = 0.3) -> None:
-    """Lets kvslocal finish what an earlier run left (closing connections)."""
-    time.sleep(seconds)

@@ -7,7 +7,6 @@ import glob
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import uuid
 
@@ -418,7 +417,3 @@ def micro(ctx: Context) -> list:
             rows.append((f"{name}:allocs", b["allocs/call"], "allocs/call"))
     return rows
 
-
-def median(values: list):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
