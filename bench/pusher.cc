@@ -30,7 +30,6 @@
 #include <time.h>
 
 #include <algorithm>
-#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -39,6 +38,7 @@
 #include <vector>
 
 #include "bench/frame_cache.h"
+#include "bench/json_writer.h"
 
 #if __has_include(<valgrind/callgrind.h>)
 #include <valgrind/callgrind.h>
@@ -49,6 +49,9 @@ namespace {
 
 using bench::CachedFrame;
 using bench::FrameCache;
+using bench::JsonObject;
+using bench::JsonString;
+using bench::StructureJson;
 
 int64_t MonoNs() {
   timespec ts;
@@ -209,81 +212,6 @@ GstBusSyncReply OnBusMessage(GstBus*, GstMessage* msg, gpointer data) {
   g_mutex_unlock(&bus->lock);
   return GST_BUS_DROP;  // Nothing reads the bus asynchronously.
 }
-
-// --- JSON output. -----------------------------------------------------------
-
-std::string JsonString(const char* s) {
-  std::string out = "\"";
-  for (const char* p = s; *p != '\0'; ++p) {
-    unsigned char c = static_cast<unsigned char>(*p);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += *p;
-    } else if (c < 0x20) {
-      char buf[8];
-      snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += *p;
-    }
-  }
-  return out + "\"";
-}
-
-std::string JsonValue(const GValue* v) {
-  char buf[64];
-  switch (G_VALUE_TYPE(v)) {
-    case G_TYPE_STRING:
-      return JsonString(g_value_get_string(v) ? g_value_get_string(v) : "");
-    case G_TYPE_UINT64:
-      snprintf(buf, sizeof buf, "%" PRIu64, g_value_get_uint64(v));
-      return buf;
-    case G_TYPE_INT64:
-      snprintf(buf, sizeof buf, "%" PRId64, g_value_get_int64(v));
-      return buf;
-    case G_TYPE_INT:
-      return std::to_string(g_value_get_int(v));
-    case G_TYPE_UINT:
-      return std::to_string(g_value_get_uint(v));
-    case G_TYPE_BOOLEAN:
-      return g_value_get_boolean(v) ? "true" : "false";
-    case G_TYPE_DOUBLE:
-      snprintf(buf, sizeof buf, "%.17g", g_value_get_double(v));
-      return buf;
-    default:
-      return "null";
-  }
-}
-
-std::string StructureJson(const GstStructure* s) {
-  std::string out = "{";
-  for (int i = 0; i < gst_structure_n_fields(s); ++i) {
-    const char* name = gst_structure_nth_field_name(s, i);
-    if (i > 0) out += ",";
-    out += JsonString(name) + ":" + JsonValue(gst_structure_get_value(s, name));
-  }
-  return out + "}";
-}
-
-class JsonObject {
- public:
-  void Raw(const char* key, const std::string& value) {
-    out_ += (out_.empty() ? "{" : ",") + JsonString(key) + ":" + value;
-  }
-  void Int(const char* key, int64_t v) { Raw(key, std::to_string(v)); }
-  void Num(const char* key, double v) {
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.9g", v);
-    Raw(key, buf);
-  }
-  void Str(const char* key, const std::string& v) {
-    Raw(key, JsonString(v.c_str()));
-  }
-  std::string Close() const { return (out_.empty() ? "{" : out_) + "}"; }
-
- private:
-  std::string out_;
-};
 
 // --- The pipeline. ----------------------------------------------------------
 
