@@ -7,6 +7,8 @@ kvscore/auth/default_credential_chain.h):
 Every source in a test holds different, valid credentials; kvslocal reports
 which access key signed the requests, so the winner is visible.
 """
+import socket
+
 from credentials_helpers import (BBB_FRAMES, assert_one_error, assert_streamed, file_source,
                                  iot_structure, profile_entry, sink, used_keys,
                                  write_credential_file, write_shared_credentials)
@@ -141,3 +143,25 @@ def test_a_broken_ambient_source_is_skipped(creds):
     run = creds.run(f"{file_source()} ! " + sink("cam", creds.kvs.url), env)
     assert_streamed(run, creds.kvs, "cam", BBB_FRAMES)
     assert sources.winner() == "container"
+
+
+def test_imds_disabled_is_not_asked(creds):
+    sources = Sources(creds)
+    env = sources.env(environment=False, profile=False, container=False)
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    run = creds.run(f"{file_source()} ! " + sink("cam", creds.kvs.url), env)
+    assert_one_error(run, "instance-metadata: disabled by AWS_EC2_METADATA_DISABLED")
+    assert not [c for c in creds.kvs.credentials()["credentials"] if c["source"] == "imds"]
+
+
+def test_silent_imds_fails_fast(creds):
+    # Off EC2 the metadata address does not answer; the chain gives up after
+    # IMDS's short timeout (1 s), well before the run's 60 s guard.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        env = creds.env(AWS_EC2_METADATA_DISABLED=None,
+                        AWS_EC2_METADATA_SERVICE_ENDPOINT=f"http://127.0.0.1:"
+                                                          f"{silent.getsockname()[1]}")
+        run = creds.run(f"{file_source()} ! " + sink("cam", creds.kvs.url), env, timeout=60)
+    assert_one_error(run, "instance-metadata: PUT", "/latest/api/token", "timeout")

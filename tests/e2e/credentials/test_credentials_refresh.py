@@ -19,7 +19,7 @@ ExpiredTokenException: no session was opened with stale credentials).
 import threading
 
 from credentials_helpers import (assert_streamed, finish_pipeline, iot_structure, live_source,
-                                 sink, start_pipeline, usage, write_credential_file)
+                                 sink, start_pipeline, usage, wait_for, write_credential_file)
 
 LIFETIME_S = 15
 FRAMES = 500  # 50 s at 10 fps, 1-second fragments.
@@ -102,3 +102,29 @@ def test_refresh_during_a_long_stream_loses_nothing(creds):
     streams = {s["name"]: s for s in kvs.admin("GET", "/streams")["streams"]}
     for name in pipelines:
         assert streams[name]["sessions"] >= 3, streams[name]
+
+
+def test_credentials_revoked_mid_stream_are_replaced(creds):
+    # The service declares the credentials expired before their time (403
+    # ExpiredTokenException at the next session): kvssink drops its cached
+    # copy, fetches new ones and goes on, twice, losing nothing.
+    kvs = creds.kvs
+    frames = 200  # 20 s at 10 fps; sessions rotate every 3 s.
+    proc = start_pipeline(
+        f"{live_source(frames)} ! " + sink("cam", kvs.url, rotation_period=3,
+                                           iot_certificate=iot_structure(kvs.iot())),
+        creds.env(), creds.path("revoked.log"), timeout=90)
+    try:
+        for revocation, fragments in ((1, 4), (2, 9)):
+            wait_for(lambda: len(kvs.fragments("cam")) >= fragments if kvs.admin(
+                "GET", "/streams")["streams"] else False, what=f"{fragments} fragments")
+            assert kvs.expire_credentials() >= 1
+            wait_for(lambda: len(kvs.credentials()["rejections"]) >= revocation,
+                     what="the revoked credentials to be refused")
+    finally:
+        run = finish_pipeline(proc)
+    assert_streamed(run, kvs, "cam", frames)
+    refused = kvs.credentials()["rejections"]
+    assert {r["error_type"] for r in refused} == {"ExpiredTokenException"}, refused
+    used = [c for c in usage(kvs).values() if c["source"] == "iot" and c["requests"]]
+    assert len(used) >= 3, used
