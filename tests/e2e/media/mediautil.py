@@ -34,7 +34,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from kvslocal_fixture import KvsLocal, split_mkv_chunks
 from sinkutil import HANG_GUARD_S, gst, media, sink_props, structure_dict

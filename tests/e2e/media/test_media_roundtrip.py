@@ -20,19 +20,13 @@ Results go to $KVSSINK_MEDIA_REPORT (JSON lines) when set, for the table in
 the report.
 """
 import os
-import time
-from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import List
 
 import pytest
 
-from cases import BY_NAME, CASES
-from kvslocal_fixture import MEDIA_DIR, KvsLocal
-from mediautil import (MS, Case, Comparison, Frame, Track, Upload,
-                       capture_input, capture_output, compare,
-                       ffprobe_packets, kvssink_description, mkvinfo_frames,
-                       read_back_chunks, report, upload)
-from sinkutil import error_acks
+from cases import CASES
+from kvslocal_fixture import MEDIA_DIR
+from mediautil import MS, Frame, ffprobe_packets, mkvinfo_frames
 
 SECOND = 1000 * MS
 MIN_FRAGMENT = 1 * SECOND        # KVS minimum (packager.h).
@@ -42,113 +36,6 @@ DEFAULT_FRAME_DURATION = 40 * MS  # kvssink's default (25 fps framerate).
 
 FFPROBE_CODEC = {"h264": "h264", "h265": "hevc", "aac": "aac",
                  "alaw": "pcm_alaw", "mulaw": "pcm_mulaw"}
-
-
-@dataclass
-class RoundTrip:
-    case: Case
-    inputs: List[Track]
-    expected: List[List[Frame]]   # What must come back, per branch.
-    dropped_before_key: int
-    upload: Upload
-    fragments: List[dict]
-    errors: List[dict]
-    chunks: List[str]
-    outputs: List[List[Frame]]
-    per_chunk: List[Dict[str, int]]
-    comparisons: List[Comparison]
-    readback: str
-
-
-@pytest.fixture(scope="module")
-def kvs(tmp_path_factory):
-    """One kvslocal for the module; each case uses its own stream."""
-    with KvsLocal(log_dir=str(tmp_path_factory.mktemp("kvslocal"))) as k:
-        yield k
-
-
-_TRIPS: Dict[str, RoundTrip] = {}
-
-
-@pytest.fixture
-def trip(request, kvs, tmp_path_factory) -> RoundTrip:
-    """The round trip of the test's case, made once per module run."""
-    name = request.param
-    if name not in _TRIPS:
-        _TRIPS[name] = make_round_trip(
-            BY_NAME[name], kvs, str(tmp_path_factory.mktemp(name)))
-    return _TRIPS[name]
-
-
-def case_props(case: Case) -> dict:
-    props = {}
-    if case.props.get("streaming_type") == "offline":
-        # The file's zero lands 400 s ago: its 6 minutes end in the past.
-        props["file_start_time"] = int(time.time()) - 400
-    return props
-
-
-def expected_frames(case: Case, inputs: List[Track]):
-    """The frames kvssink must deliver, per branch, and how many it drops.
-
-    A fragment starts at a video key frame, so frames before the first one
-    are dropped (stats: frames-before-key-frame): leading delta frames of
-    the video (qtdemux starts the iPhone file at its edit, after its IDR),
-    and audio presented before that key frame (by running time, which is
-    what kvssink timestamps with).
-    """
-    videos = [i for i, b in enumerate(case.branches) if b.video]
-    if not videos:
-        return [t.frames for t in inputs], 0
-    video = inputs[videos[0]].frames
-    first_key = next(i for i, f in enumerate(video) if f.key)
-    key_rt = video[first_key].rt
-    expected, dropped = [], 0
-    for b, t in zip(case.branches, inputs):
-        if b.video:
-            kept = t.frames[first_key:]
-        else:
-            kept = [f for f in t.frames if f.rt >= key_rt]
-            # Dropped audio must be a prefix: nothing is lost later.
-            assert t.frames[len(t.frames) - len(kept):] == kept
-        dropped += len(t.frames) - len(kept)
-        expected.append(kept)
-    return expected, dropped
-
-
-def make_round_trip(case: Case, kvs: KvsLocal, directory: str) -> RoundTrip:
-    inputs = capture_input(case)
-    for b, t in zip(case.branches, inputs):
-        assert t.frames, f"{case.name}: no input frames on {b.source}"
-    expected, dropped = expected_frames(case, inputs)
-    stream = f"media-{case.name}"
-    result = upload(kvssink_description(case, kvs, stream,
-                                        **case_props(case)))
-    fragments = kvs.fragments(stream)
-    errors = error_acks(kvs, stream)
-    chunks = read_back_chunks(kvs, stream, fragments, directory) \
-        if fragments else []
-    outputs, per_chunk = capture_output(chunks, case, inputs)
-    comparisons = [compare(e, o) for e, o in zip(expected, outputs)]
-    trip = RoundTrip(case, inputs, expected, dropped, result, fragments,
-                     errors, chunks, outputs, per_chunk, comparisons,
-                     os.path.join(directory, f"{stream}.mkv"))
-    row = {
-        "case": case.name, "file": case.filename,
-        "codecs": [b.codec for b in case.branches],
-        "frames_in": [len(t.frames) for t in inputs],
-        "frames_expected": [len(e) for e in expected],
-        "frames_out": [len(o) for o in outputs],
-        "fragments": len(fragments), "error_acks": len(errors),
-        "bytes_equal": all(c.bytes_equal for c in comparisons),
-        "max_pts_error_ms": max(c.max_pts_error_ns for c in comparisons) / MS,
-        "forced_cuts": result.stats.get("forced-cuts"),
-        "repairs_nudged": result.stats.get("repairs-nudged"),
-        "dropped_before_key": dropped,
-    }
-    report(row)
-    print(row)
-    return trip
 
 
 def params(names=None, marks=None):
