@@ -113,6 +113,10 @@ CASES = [
     Case("iphone-hevc-opengop",
          "phone_iphone_h265_main10_bframes_opengop_aac.mp4", QTDEMUX,
          [qt_h265(), qt_aac()]),
+    # The same video alone: RASL pictures keep their exact PTS.
+    Case("iphone-hevc-opengop-video",
+         "phone_iphone_h265_main10_bframes_opengop_aac.mp4", QTDEMUX,
+         [qt_h265()]),
     Case("pixel7", "phone_pixel7_h264_high_1080p_rot180.mp4", QTDEMUX,
          [qt_h264()]),
     # Two video tracks; a KVS stream carries one video track (kvssink: one

@@ -287,10 +287,14 @@ class Upload:
         return [m for m in self.messages if m["_name"] == name]
 
 
-def upload(description: str, timeout_s: float = HANG_GUARD_S) -> Upload:
-    """Runs a kvssink pipeline in-process to EOS or ERROR."""
+def upload(description, timeout_s: float = HANG_GUARD_S) -> Upload:
+    """Runs a kvssink pipeline (named ``s``) in-process to EOS or ERROR.
+
+    `description` is a gst-launch description or a built Gst.Pipeline.
+    """
     Gst = gst()
-    pipeline = Gst.parse_launch(description)
+    pipeline = (Gst.parse_launch(description)
+                if isinstance(description, str) else description)
     sink = pipeline.get_by_name("s")
     messages: List[dict] = []
     error = None
