@@ -86,6 +86,11 @@ class Frame:
         """PTS, else DTS (kvssink fills a missing PTS from the DTS)."""
         return self.pts if self.pts is not None else self.dts
 
+    @property
+    def time(self) -> Optional[int]:
+        """Running time when known (what kvssink stamps), else ts."""
+        return self.rt if self.rt is not None else self.ts
+
 
 @dataclass
 class Branch:
@@ -122,15 +127,22 @@ def _ns(value: int) -> Optional[int]:
 class Capture:
     """Runs a pipeline with named appsinks to EOS; keeps their frames.
 
-    ``clip``: drop buffers outside their segment, as kvssink does.
+    ``clip`` (the input side): drop buffers outside their segment, as
+    kvssink does, and note each frame's running time. The output side reads
+    chunks whose segments each start at their own Cluster, so only their
+    absolute timestamps compare.
     """
 
-    def __init__(self, description: str, sinks: Sequence[str],
+    def __init__(self, description, sinks: Sequence[str],
                  clip: bool = True):
+        """`description`: a gst-launch description or a Gst.Pipeline."""
         self.Gst = gst()
-        self.pipeline = self.Gst.parse_launch(description)
+        self.pipeline = (self.Gst.parse_launch(description)
+                         if isinstance(description, str) else description)
         self.frames: Dict[str, List[Frame]] = {}
         self.caps: Dict[str, str] = {}
+        # Per sink: (index of the first frame, caps) at every caps change.
+        self.caps_changes: Dict[str, List[Tuple[int, str]]] = {}
         self.clipped: Dict[str, int] = {}
         self.clip = clip
         for name in sinks:
@@ -143,6 +155,7 @@ class Capture:
         sink.set_property("sync", False)
         sink.set_property("async", False)
         self.frames[name] = []
+        self.caps_changes[name] = []
         self.clipped[name] = 0
         sink.connect("new-sample", self._on_sample, name)
 
@@ -153,7 +166,11 @@ class Capture:
         if self.clip and _outside_segment(Gst, sample.get_segment(), buf):
             self.clipped[name] += 1
             return Gst.FlowReturn.OK
-        self.caps.setdefault(name, sample.get_caps().to_string())
+        caps = sample.get_caps().to_string()
+        self.caps.setdefault(name, caps)
+        changes = self.caps_changes[name]
+        if not changes or changes[-1][1] != caps:
+            changes.append((len(self.frames[name]), caps))
         ok, info = buf.map(Gst.MapFlags.READ)
         assert ok
         data = bytes(info.data)
@@ -162,7 +179,8 @@ class Capture:
                       not buf.has_flags(Gst.BufferFlags.DELTA_UNIT), data,
                       _ns(buf.duration))
         segment = sample.get_segment()
-        if frame.ts is not None and segment.format == Gst.Format.TIME:
+        if (self.clip and frame.ts is not None and
+                segment.format == Gst.Format.TIME):
             sign, running = segment.to_running_time_full(Gst.Format.TIME,
                                                          frame.ts)
             frame.rt = running if sign >= 0 else -running
@@ -237,7 +255,7 @@ def demux_chunk(path: str, parsers: Dict[str, str]
         f"filesrc location={path} ! matroskademux name=m")
     cap = Capture.__new__(Capture)
     cap.Gst, cap.pipeline, cap.clip = Gst, pipeline, False
-    cap.frames, cap.caps, cap.clipped = {}, {}, {}
+    cap.frames, cap.caps, cap.clipped, cap.caps_changes = {}, {}, {}, {}
     demuxed_caps: Dict[str, str] = {}
 
     def on_pad(demux, pad):
@@ -399,7 +417,8 @@ class Comparison:
 
 def compare(expected: Sequence[Frame], actual: Sequence[Frame]
             ) -> Comparison:
-    """Same count, same bytes, and PTS offsets from the first frame."""
+    """Same count, same bytes, and PTS offsets from the first frame (in
+    running time, which is what kvssink stamps)."""
     mismatch = None
     equal = len(expected) == len(actual)
     for i, (e, a) in enumerate(zip(expected, actual)):
@@ -412,14 +431,14 @@ def compare(expected: Sequence[Frame], actual: Sequence[Frame]
         mismatch = f"{len(expected)} frames in, {len(actual)} out"
     err, over = 0, 0
     if expected and actual:
-        e0, a0 = expected[0].ts, actual[0].ts
+        e0, a0 = expected[0].time, actual[0].time
         for e, a in zip(expected, actual):
-            if a.ts is None or a0 is None:
+            if a.time is None or a0 is None:
                 # The parser drops a timestamp that does not advance
                 # (several frames on one millisecond): an error.
                 err, over = NO_TIMESTAMP, over + 1
                 continue
-            one = abs((e.ts - e0) - (a.ts - a0))
+            one = abs((e.time - e0) - (a.time - a0))
             err = max(err, one)
             over += one > MS
     return Comparison(len(expected), len(actual), equal, err, mismatch,

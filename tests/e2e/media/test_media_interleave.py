@@ -45,15 +45,14 @@ def test_audio_that_ends_before_the_video_starts_is_kept(media_kvs):
     block = held.add_probe(Gst.PadProbeType.BLOCK_DOWNSTREAM,
                            lambda pad, info: Gst.PadProbeReturn.OK)
 
-    def release(pad, info):  # After kvssink handled the audio EOS.
-        held.remove_probe(block)
-        return Gst.PadProbeReturn.REMOVE
-
     def on_event(pad, info):
-        if info.get_event().type == Gst.EventType.EOS:
-            pad.add_probe(Gst.PadProbeType.IDLE, release)
-            return Gst.PadProbeReturn.REMOVE
-        return Gst.PadProbeReturn.OK
+        if info.get_event().type != Gst.EventType.EOS:
+            return Gst.PadProbeReturn.OK
+        # kvssink handles the audio EOS (synchronously, on this thread)
+        # before the video is let go.
+        assert pad.get_peer().send_event(Gst.Event.new_eos())
+        held.remove_probe(block)
+        return Gst.PadProbeReturn.DROP
 
     pipeline.get_by_name("ac").get_static_pad("src").add_probe(
         Gst.PadProbeType.EVENT_DOWNSTREAM, on_event)
