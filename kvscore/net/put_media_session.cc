@@ -1,5 +1,6 @@
 #include "kvscore/net/put_media_session.h"
 
+#include <sys/socket.h>
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -16,6 +17,19 @@ namespace {
 
 // Bigger than curl's 64 KiB default: fewer read callbacks at high bitrates.
 constexpr long kUploadBufferBytes = 128 * 1024;
+// The kernel's send buffer for PutMedia (Linux doubles it). Autotuning
+// would grow it to several MiB: on a link slower than the bitrate that is
+// tens of seconds of media that can neither be evicted nor replayed. This
+// still allows ~10 MB/s at 100 ms RTT (KVS takes 12.5 MB/s per stream).
+constexpr int kSendBufferBytes = 512 * 1024;
+
+int CapSendBuffer(void*, curl_socket_t fd, curlsocktype purpose) {
+  if (purpose == CURLSOCKTYPE_IPCXN) {
+    int size = kSendBufferBytes;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+  }
+  return CURL_SOCKOPT_OK;
+}
 constexpr size_t kMaxErrorBody = 16 * 1024;
 constexpr size_t kTrimSentAbove = 256;
 
@@ -73,8 +87,7 @@ Status PutMediaSession::Start(const Credentials& credentials,
   }
   headers_ = curl_slist_append(headers_, "Expect:");  // No 100-continue wait.
 
-  cursor_ = store_->OpenCursor();
-  last_tracked_ = static_cast<int64_t>(cursor_.fragment) - 1;
+  cursor_ = store_->OpenCursor(params_.replay_window_ms);
   easy_ = curl_easy_init();
   ApplyTransportOptions(easy_, params_.api.transport);
   curl_easy_setopt(easy_, CURLOPT_URL, url_.c_str());
@@ -90,6 +103,11 @@ Status PutMediaSession::Start(const Credentials& credentials,
   curl_easy_setopt(easy_, CURLOPT_HEADERDATA, this);
   curl_easy_setopt(easy_, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBufferBytes);
   curl_easy_setopt(easy_, CURLOPT_TCP_KEEPALIVE, 1L);
+  // Its own connection (not one the control plane left in the cache), so
+  // the send buffer cap applies; never reused afterwards either.
+  curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L);
+  curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, 1L);
+  curl_easy_setopt(easy_, CURLOPT_SOCKOPTFUNCTION, &CapSendBuffer);
   curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_);
   running_ = true;
   thread_->AddTransfer(easy_, [this](CURLcode code) { OnDone(code); });
@@ -146,16 +164,12 @@ size_t PutMediaSession::OnWrite(char* data, size_t size, size_t count,
 }
 
 void PutMediaSession::TrackFragments() {
-  bool inside = cursor_.piece > 0 || cursor_.offset > 0;
-  int64_t entered = static_cast<int64_t>(cursor_.fragment) - (inside ? 0 : 1);
-  for (int64_t i = last_tracked_ + 1; i <= entered; ++i) {
-    FragmentInfo info;
-    if (!store_->Info(static_cast<uint64_t>(i), &info)) continue;
+  for (const FragmentInfo& info : entered_) {
     sent_.emplace_back(info.timecode, info.index);
-    if (first_fragment_ < 0) first_fragment_ = i;
+    if (first_fragment_ < 0) first_fragment_ = static_cast<int64_t>(info.index);
     delegate_->OnFragmentStarted(this, info.index);
   }
-  if (entered > last_tracked_) last_tracked_ = entered;
+  entered_.clear();
   if (sent_.size() > kTrimSentAbove) {
     FragmentInfo info;
     while (!sent_.empty() && !store_->Info(sent_.front().second, &info)) {
@@ -166,8 +180,9 @@ void PutMediaSession::TrackFragments() {
 
 size_t PutMediaSession::WriteBoundaryTag(char* buffer, size_t capacity) {
   // KVS acknowledges a fragment when the next Cluster or an end-of-fragment
-  // tag arrives; at a boundary no Cluster follows in this body, so close the
-  // last fragment with the tag, unless it already ended with one.
+  // tag arrives; at a boundary (or the end of a finished stream) no Cluster
+  // follows in this body, so close the last fragment with the tag, unless
+  // it already ended with one.
   if (boundary_tag_.empty() && !boundary_tag_sent_) {
     boundary_tag_sent_ = true;
     FragmentInfo info;
@@ -187,7 +202,7 @@ size_t PutMediaSession::WriteBoundaryTag(char* buffer, size_t capacity) {
 size_t PutMediaSession::Read(char* buffer, size_t capacity) {
   ReadState state;
   size_t n = store_->Read(&cursor_, reinterpret_cast<uint8_t*>(buffer),
-                          capacity, &state);
+                          capacity, &state, &entered_);
   TrackFragments();
   KVS_LOG_TRACE(
       "PutMedia read: %zu bytes, state %d, cursor at fragment %" PRIu64, n,
@@ -197,6 +212,10 @@ size_t PutMediaSession::Read(char* buffer, size_t capacity) {
     return n;
   }
   if (state == ReadState::kEnd) return 0;  // Ends the chunked body.
+  if (state == ReadState::kFinishing) {
+    size_t tag = WriteBoundaryTag(buffer, capacity);
+    if (tag > 0) return tag;
+  }
   if (state == ReadState::kBoundary) {
     boundary_ = true;
     size_t tag = WriteBoundaryTag(buffer, capacity);

@@ -55,6 +55,8 @@ struct PutMediaParams {
   bool acks_required = true;
   // x-amzn-producer-start-timestamp, ms since the epoch.
   int64_t producer_start_ms = 0;
+  // replay-duration for the store's replay point (ContentStore::OpenCursor).
+  int64_t replay_window_ms = 0;
   ApiContext api;  // Region, user agent, transport (completion timeout unused).
 };
 
@@ -142,7 +144,7 @@ class PutMediaSession {
   size_t boundary_tag_offset_ = 0;
   uint64_t bytes_sent_ = 0;
   int64_t first_fragment_ = -1;
-  int64_t last_tracked_ = -1;  // Highest fragment index entered.
+  std::vector<FragmentInfo> entered_;  // Filled by each store Read().
   // (Cluster timestamp, store index) of fragments this session entered.
   std::deque<std::pair<int64_t, uint64_t>> sent_;
   char error_[CURL_ERROR_SIZE] = {0};

@@ -5,35 +5,11 @@
 #include <utility>
 
 #include "kvscore/base/log.h"
+#include "kvscore/net/error_class.h"
 #include "kvscore/net/network_thread.h"
 
 namespace kvs {
 namespace {
-
-// ERROR ACK ids that will not succeed if the same fragment is sent again
-// (upstream-kvssink.md B.3, "Not retried"); everything else is retried.
-bool IsNonRetriableAck(int error_id) {
-  return (error_id >= 4001 && error_id <= 4002) ||
-         (error_id >= 4004 && error_id <= 4012) ||
-         (error_id >= 4500 && error_id <= 4507);
-}
-
-bool IsRetriable(const Status& status) {
-  switch (status.code()) {
-    case StatusCode::kConnectFailed:
-    case StatusCode::kNetworkError:
-    case StatusCode::kTimeout:
-    case StatusCode::kThrottled:
-    case StatusCode::kServiceUnavailable:
-    case StatusCode::kTlsFailed:
-    case StatusCode::kMalformedResponse:
-      return true;
-    case StatusCode::kAckError:
-      return !IsNonRetriableAck(status.kvs_error_id());
-    default:
-      return false;
-  }
-}
 
 Status AckStatus(const FragmentAck& ack) {
   Status status(StatusCode::kAckError,
@@ -94,6 +70,13 @@ void Uploader::Start() {
       if (self && !self->stopped_) self->WakeSession();
     });
   });
+  store_->SetEvictionListener(
+      [weak, thread](const FragmentInfo& info, DropReason reason) {
+        thread->Post([weak, info, reason] {
+          std::shared_ptr<Uploader> self = weak.lock();
+          if (self && !self->stopped_) self->ReportDropped(info, reason);
+        });
+      });
   RunOnThread([this] {
     SetState(UploadState::kConnecting, "describing stream");
     ScheduleWatchdog();
@@ -104,6 +87,14 @@ void Uploader::Start() {
 void Uploader::NoteFrame(int64_t mono_ns, bool fragment_open) {
   last_frame_mono_.store(mono_ns, std::memory_order_relaxed);
   fragment_open_.store(fragment_open, std::memory_order_relaxed);
+}
+
+void Uploader::ReportDropped(const FragmentInfo& info, DropReason reason) {
+  KVS_LOG_WARNING("stream %s: dropped fragment at %" PRId64
+                  " ms (%u frames, %" PRIu64 " bytes): %s",
+                  config_.stream_name.c_str(), info.timecode, info.frames,
+                  info.bytes, DropReasonName(reason));
+  listener_->OnFragmentDropped(info, reason);
 }
 
 void Uploader::ScheduleWatchdog() {
@@ -185,6 +176,7 @@ void Uploader::Drain(int64_t timeout_ms) {
 
 void Uploader::Stop() {
   store_->SetDataListener(nullptr);
+  store_->SetEvictionListener(nullptr);
   thread_->RunSync([this] {
     stopped_ = true;
     thread_->CancelTimer(retry_timer_);
@@ -214,114 +206,6 @@ void Uploader::SetState(UploadState state, const std::string& reason) {
   listener_->OnStateChanged(state, reason);
 }
 
-void Uploader::FetchCredentialsThen(bool force, std::function<void()> next) {
-  std::weak_ptr<Uploader> weak = weak_from_this();
-  std::shared_ptr<NetworkThread> thread = thread_;
-  fetch_credentials_(force, [weak, thread, next](Result<Credentials> result) {
-    thread->Post([weak, next, result] {
-      std::shared_ptr<Uploader> self = weak.lock();
-      if (!self || self->stopped_) return;
-      if (!result.ok()) return self->Fail(result.status());
-      self->credentials_ = result.value();
-      next();
-    });
-  });
-}
-
-ControlPlaneTarget Uploader::Target() const {
-  ControlPlaneTarget target;
-  target.thread = thread_.get();
-  target.endpoint_url = config_.control_plane_url;
-  target.api = config_.api;
-  target.credentials = credentials_;
-  target.signing_time_ns = clock_.RealtimeNs();
-  return target;
-}
-
-void Uploader::Describe() {
-  auto call = DescribeStream(
-      Target(), config_.stream_name, [this](Result<StreamDescription> d) {
-        if (!d.ok()) {
-          if (d.status().code() == StatusCode::kResourceNotFound &&
-              config_.allow_create_stream) {
-            return Create();
-          }
-          return HandleControlPlaneError(d.status(), [this] { Describe(); });
-        }
-        auth_failures_ = 0;
-        if (d->status == "DELETING") {
-          return Fail(Status(StatusCode::kStreamNotActive,
-                             "stream " + config_.stream_name +
-                                 " is being deleted; wait and restart, or "
-                                 "use another stream-name"));
-        }
-        if (d->status != "ACTIVE") {  // CREATING or UPDATING: ask again.
-          Status wait(StatusCode::kStreamNotActive,
-                      "stream " + config_.stream_name + " is " + d->status);
-          return HandleControlPlaneError(wait, [this] { Describe(); });
-        }
-        attempts_ = 0;
-        stream_arn_ = d->stream_arn;
-        if (!config_.tags.empty()) return Tag();
-        GetEndpoint();
-      });
-  if (!call.ok()) return Fail(call.status());
-  call_ = std::move(call).value();
-}
-
-void Uploader::Create() {
-  CreateStreamParams params = config_.create;
-  params.stream_name = config_.stream_name;
-  if (config_.media_type) {
-    std::string derived = config_.media_type();
-    if (!derived.empty()) params.media_type = derived;
-  }
-  auto call = CreateStream(Target(), params, [this](Result<std::string> arn) {
-    if (!arn.ok()) {
-      if (arn.status().aws_error_type() == "ResourceInUseException") {
-        return Describe();  // Someone else created it meanwhile.
-      }
-      return HandleControlPlaneError(arn.status(), [this] { Create(); });
-    }
-    KVS_LOG_INFO("created stream %s", arn->c_str());
-    attempts_ = 0;
-    Describe();  // Waits for ACTIVE, then tags and endpoint.
-  });
-  if (!call.ok()) return Fail(call.status());
-  call_ = std::move(call).value();
-}
-
-void Uploader::Tag() {
-  auto call = TagStream(Target(), stream_arn_, config_.stream_name,
-                        config_.tags, [this](Result<bool> ok) {
-                          if (!ok.ok()) {
-                            return HandleControlPlaneError(ok.status(),
-                                                           [this] { Tag(); });
-                          }
-                          attempts_ = 0;
-                          GetEndpoint();
-                        });
-  if (!call.ok()) return Fail(call.status());
-  call_ = std::move(call).value();
-}
-
-void Uploader::GetEndpoint() {
-  auto call =
-      GetDataEndpoint(Target(), config_.stream_name, "PUT_MEDIA",
-                      [this](Result<std::string> endpoint) {
-                        if (!endpoint.ok()) {
-                          return HandleControlPlaneError(
-                              endpoint.status(), [this] { GetEndpoint(); });
-                        }
-                        attempts_ = 0;
-                        data_endpoint_ = *endpoint;
-                        stream_ready_ = true;
-                        OpenSession();
-                      });
-  if (!call.ok()) return Fail(call.status());
-  call_ = std::move(call).value();
-}
-
 void Uploader::OpenSession() {
   call_.reset();
   if (data_endpoint_.empty()) return GetEndpoint();
@@ -334,6 +218,7 @@ void Uploader::OpenSession() {
                                  ? config_.producer_start_ms()
                                  : clock_.RealtimeNs() / kNsPerMs;
   params.api = config_.api;
+  params.replay_window_ms = config_.replay_duration_ms;
   ++session_generation_;
   {
     std::lock_guard<std::mutex> lock(counters_mutex_);
@@ -476,9 +361,13 @@ void Uploader::HandleSessionError(const Status& status) {
     if (++auth_failures_ > 1) return Fail(status);
     return FetchCredentialsThen(true, [this] { OpenSession(); });
   }
-  if (status.code() == StatusCode::kResourceNotFound ||
+  bool stream_gone = status.code() == StatusCode::kAckError &&
+                     IsStreamGoneAck(status.kvs_error_id());
+  if (stream_gone || status.code() == StatusCode::kResourceNotFound ||
       status.code() == StatusCode::kInvalidEndpoint ||
       status.code() == StatusCode::kStreamNotActive) {
+    // Describe again (recreating the stream when allowed); the fragment in
+    // progress was not skipped and is resent.
     data_endpoint_.clear();  // The cached endpoint is no longer trusted.
     return ScheduleRetry(status, [this] { Describe(); });
   }
@@ -487,68 +376,6 @@ void Uploader::HandleSessionError(const Status& status) {
   if (non_retriable_ack) return OpenSession();  // The fragment was skipped.
   if (!IsRetriable(status) || !config_.restart_on_error) return Fail(status);
   ScheduleRetry(status, [this] { OpenSession(); });
-}
-
-void Uploader::HandleControlPlaneError(const Status& status,
-                                       std::function<void()> retry) {
-  if (status.code() == StatusCode::kNotAuthorized) {
-    if (++auth_failures_ > 1) return Fail(status);
-    return FetchCredentialsThen(true, std::move(retry));
-  }
-  bool waiting = status.code() == StatusCode::kStreamNotActive;
-  if (!IsRetriable(status) && !waiting) return Fail(status);
-  if (attempts_ + 1 >= config_.max_control_plane_attempts && !waiting) {
-    Status last = status;
-    return Fail(Status(status.code(), status.message() + " (gave up after " +
-                                          std::to_string(attempts_ + 1) +
-                                          " attempts)")
-                    .set_http_status(last.http_status())
-                    .set_aws_error_type(last.aws_error_type()));
-  }
-  ScheduleRetry(status, std::move(retry));
-}
-
-void Uploader::ScheduleRetry(const Status& status,
-                             std::function<void()> retry) {
-  call_.reset();
-  int shift = std::min(attempts_, 20);
-  int64_t ceiling =
-      std::min(config_.backoff_cap_ms, config_.backoff_base_ms << shift);
-  int64_t delay = std::uniform_int_distribution<int64_t>(0, ceiling)(random_);
-  ++attempts_;
-  {
-    std::lock_guard<std::mutex> lock(counters_mutex_);
-    ++counters_.retries;
-    counters_.last_error = status.ToString();
-  }
-  SetState(UploadState::kReconnecting, status.ToString());
-  listener_->OnRetry(status, delay);
-  std::weak_ptr<Uploader> weak = weak_from_this();
-  retry_timer_ = thread_->AddTimer(delay, [weak, retry] {
-    std::shared_ptr<Uploader> self = weak.lock();
-    if (!self || self->stopped_) return;
-    self->retry_timer_ = 0;
-    retry();
-  });
-}
-
-void Uploader::Fail(const Status& status) {
-  if (fatal_) return;
-  fatal_ = true;
-  fatal_status_ = status;
-  {
-    std::lock_guard<std::mutex> lock(counters_mutex_);
-    counters_.last_error = status.ToString();
-  }
-  thread_->CancelTimer(retry_timer_);
-  retry_timer_ = 0;
-  call_.reset();
-  session_.reset();
-  KVS_LOG_ERROR("stream %s: %s", config_.stream_name.c_str(),
-                status.ToString().c_str());
-  SetState(UploadState::kStopped, status.ToString());
-  listener_->OnFatalError(status);
-  if (draining_) FinishDrain(status);
 }
 
 void Uploader::FinishDrain(const Status& status) {

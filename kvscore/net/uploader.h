@@ -9,22 +9,33 @@
 //   tags] -> GetDataEndpoint(PUT_MEDIA) -> PutMedia session -> ...
 //
 // Control-plane results are cached: a reconnect reuses the endpoint until a
-// call fails with InvalidEndpoint or not-found.
+// call fails with InvalidEndpoint or not-found, a session cannot connect,
+// or two sessions in a row fail.
 //
-// Errors are classified (see ClassifyError in uploader.cc):
+// Errors are classified (error_class.h):
 //   - retriable (connect/transport failures, timeouts, throttling, 5xx, a
 //     PutMedia response that ended early, retriable ERROR ACKs 4000, 4003,
 //     5000, 5001 and unknown ids): retried after exponential backoff with
-//     full jitter (base 100 ms, doubling, capped at 10 s). A control-plane
-//     call gives up after `max_control_plane_attempts`; a PutMedia session
-//     (once the stream is set up) retries without limit while
-//     `restart_on_error` is true.
+//     full jitter (base 100 ms, doubling, capped at 10 s). Until the stream
+//     first works, a control-plane call gives up after
+//     `max_control_plane_attempts` (a wrong endpoint fails fast); after
+//     that, control-plane calls and PutMedia sessions retry without limit
+//     while `restart_on_error` is true.
 //   - not authorized: credentials are fetched again and the call retried
 //     once; a second rejection is fatal.
-//   - not found: CreateStream when allowed, else fatal.
-//   - non-retriable ERROR ACKs (4001, 4002, 4004-4011, 4500-4507): the
-//     fragment is skipped (never resent), reported, and streaming goes on.
+//   - not found: CreateStream when allowed, else fatal; also when the stream
+//     disappears while streaming (404, or ERROR ACK 4008/4507: the fragment
+//     in progress is resent to the recreated stream, not skipped).
+//   - non-retriable ERROR ACKs (4001, 4002, 4004-4007, 4009-4012,
+//     4500-4506): the fragment is skipped (never resent), reported, and
+//     streaming goes on.
 //   - anything else (e.g. InvalidArgument): fatal.
+//
+// Replay: each session starts at the store's replay point (content_store.h:
+// offline everything unpersisted; realtime the first fragment not RECEIVED,
+// at most `replay_duration_ms` back). Fragments the store drops (full
+// storage, buffer-duration, replay window, lost in flight) are logged and
+// reported through Listener::OnFragmentDropped.
 // A fatal error stops the engine and is reported once through
 // Listener::OnFatalError.
 //
@@ -87,7 +98,12 @@ struct UploaderConfig {
   bool absolute_timecodes = true;
   bool acks_required = true;
   bool restart_on_error = true;
+  // Control-plane attempts before the stream first works (then: no limit
+  // while restart_on_error).
   int max_control_plane_attempts = 5;
+  // replay-duration, ms: realtime sessions replay at most this far back
+  // from the newest fragment; 0 = no limit. Offline ignores it.
+  int64_t replay_duration_ms = 40000;
   int64_t backoff_base_ms = 100;
   int64_t backoff_cap_ms = 10000;
   // Producer start timestamp (ms since the epoch) for a new session;
@@ -119,6 +135,10 @@ class Uploader : public std::enable_shared_from_this<Uploader>,
     // A fragment was rejected with a non-retriable ERROR ACK and skipped.
     virtual void OnFragmentSkipped(const FragmentInfo& info,
                                    const Status& status) {}
+    // A whole fragment was dropped before KVS acknowledged it (see
+    // DropReason); each dropped fragment is reported once.
+    virtual void OnFragmentDropped(const FragmentInfo& info,
+                                   DropReason reason) {}
     // A retriable failure; the engine will retry.
     virtual void OnRetry(const Status& status, int64_t delay_ms) {}
     // Streaming cannot continue. Called at most once.
@@ -171,6 +191,7 @@ class Uploader : public std::enable_shared_from_this<Uploader>,
   void OnSessionEnded(PutMediaSession* session, SessionEnd end,
                       const Status& status) override;
   void ScheduleWatchdog();
+  void ReportDropped(const FragmentInfo& info, DropReason reason);
   void Watchdog();
   void AbortSession(const Status& status);
 

@@ -37,7 +37,13 @@ ContentStore::ContentStore(uint64_t max_bytes, FreeRule rule)
 
 ContentStore::ContentStore(StoreOptions options)
     : options_(options),
-      clock_(options.clock != nullptr ? *options.clock : SystemClock()) {}
+      clock_(options.clock != nullptr ? *options.clock : SystemClock()) {
+  RegisterStore(options_.max_bytes);
+}
+
+ContentStore::~ContentStore() {
+  UnregisterStore(options_.max_bytes, counters_.bytes_held);
+}
 
 ContentStore::Fragment* ContentStore::Find(uint64_t index) {
   if (fragments_.empty() || index < fragments_.front().info.index) {
@@ -65,6 +71,17 @@ void ContentStore::SetHeader(uint64_t header_id, BytesRef header) {
   current_header_ = header_id;
 }
 
+void ContentStore::Report(const Dropped& dropped) {
+  if (dropped.empty()) return;
+  EvictionListener listener;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    listener = eviction_listener_;
+  }
+  if (!listener) return;
+  for (const auto& d : dropped) listener(d.first, d.second);
+}
+
 void ContentStore::NotifyReaderLocked(bool* wake) {
   if (reader_waiting_) {
     reader_waiting_ = false;
@@ -75,7 +92,7 @@ void ContentStore::NotifyReaderLocked(bool* wake) {
 Status ContentStore::BeginFragment(int64_t timecode, std::vector<Piece> pieces,
                                    int64_t now_mono_ns) {
   bool wake = false;
-  std::vector<FragmentInfo> evicted;
+  Dropped dropped;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (finished_) {
@@ -94,32 +111,32 @@ Status ContentStore::BeginFragment(int64_t timecode, std::vector<Piece> pieces,
     }
     fragment.held = fragment.info.bytes;
     pending_timecode_ = timecode;
-    MakeRoom(fragment.info.bytes, &evicted);
+    MakeRoom(fragment.info.bytes, &dropped);
     pending_timecode_ = kNoPendingTimecode;
-    counters_.bytes_held += fragment.info.bytes;
+    AddHeld(fragment.info.bytes);
     counters_.bytes_in += fragment.info.bytes;
     ++counters_.fragments_held;
     ++counters_.fragments_created;
     fragments_.push_back(std::move(fragment));
     NotifyReaderLocked(&wake);
   }
-  for (const FragmentInfo& info : evicted) {
-    if (eviction_listener_) eviction_listener_(info);
-  }
+  Report(dropped);
   if (wake && data_listener_) data_listener_();
   return Status::Ok();
 }
 
 Status ContentStore::AppendFrame(Piece block_header, Piece payload) {
   bool wake = false;
-  std::vector<FragmentInfo> evicted;
+  Dropped dropped;
   Status status;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     uint64_t bytes = uint64_t{block_header.length} + payload.length;
     if (fragments_.empty() || fragments_.back().complete) {
       status = Status(StatusCode::kFailedPrecondition, "no open fragment");
-    } else if (!MakeRoom(bytes, &evicted)) {
+    } else if (!MakeRoom(bytes, &dropped)) {
+      // Never send part of a fragment: drop all of it if none was sent.
+      AbandonOpenFragment(&dropped);
       status =
           Status(StatusCode::kResourceExhausted,
                  "content store full: " + std::to_string(options_.max_bytes) +
@@ -133,15 +150,13 @@ Status ContentStore::AppendFrame(Piece block_header, Piece payload) {
       f.info.bytes += bytes;
       f.held += bytes;
       ++f.info.frames;
-      counters_.bytes_held += bytes;
+      AddHeld(bytes);
       counters_.bytes_in += bytes;
       ++counters_.frames_in;
       NotifyReaderLocked(&wake);
     }
   }
-  for (const FragmentInfo& info : evicted) {
-    if (eviction_listener_) eviction_listener_(info);
-  }
+  Report(dropped);
   if (wake && data_listener_) data_listener_();
   return status;
 }
@@ -156,7 +171,7 @@ void ContentStore::EndFragment(std::vector<Piece> trailer) {
     for (Piece& p : trailer) {
       f.info.bytes += p.length;
       f.held += p.length;
-      counters_.bytes_held += p.length;
+      AddHeld(p.length);
       f.pieces.push_back(std::move(p));
     }
     f.complete = true;
@@ -177,126 +192,6 @@ void ContentStore::Finish() {
   if (wake && data_listener_) data_listener_();
 }
 
-bool ContentStore::Fits(uint64_t bytes) const {
-  if (counters_.bytes_held + bytes > options_.max_bytes) return false;
-  if (options_.max_duration_ms <= 0 ||
-      pending_timecode_ == kNoPendingTimecode) {
-    return true;
-  }
-  for (const Fragment& f : fragments_) {
-    if (f.pieces.empty()) continue;  // Tombstone.
-    return pending_timecode_ - f.info.timecode <= options_.max_duration_ms;
-  }
-  return true;
-}
-
-bool ContentStore::MakeRoom(uint64_t bytes,
-                            std::vector<FragmentInfo>* evicted) {
-  if (!options_.block_when_full) {
-    for (Fragment& f : fragments_) {
-      if (Fits(bytes)) break;
-      if (!f.complete || f.reading || f.pieces.empty()) continue;
-      evicted->push_back(f.info);
-      ++counters_.evicted_fragments;
-      counters_.evicted_bytes += f.info.bytes;
-      counters_.evicted_frames += f.info.frames;
-      DropPieces(&f);
-    }
-    FreeAcknowledged();
-  }
-  // Offline: WaitForRoom() ran first; a new fragment may exceed the
-  // duration window by its own start, which is accepted.
-  if (options_.block_when_full && pending_timecode_ != kNoPendingTimecode) {
-    return true;
-  }
-  return counters_.bytes_held + bytes <= options_.max_bytes;
-}
-
-Status ContentStore::WaitForRoom(uint64_t bytes) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  for (;;) {
-    if (waits_cancelled_) {
-      return Status(StatusCode::kCancelled, "wait for storage cancelled");
-    }
-    if (counters_.bytes_held + bytes <= options_.max_bytes &&
-        !DurationExceededLocked()) {
-      return Status::Ok();
-    }
-    bool only_open = fragments_.empty() ||
-                     (fragments_.size() == 1 && !fragments_.back().complete);
-    if (only_open) {
-      return Status(StatusCode::kResourceExhausted,
-                    "storage-size (" + std::to_string(options_.max_bytes) +
-                        " bytes) is too small for one fragment");
-    }
-    room_.wait(lock);
-  }
-}
-
-bool ContentStore::DurationExceededLocked() const {
-  if (options_.max_duration_ms <= 0 || fragments_.size() < 2) return false;
-  return fragments_.back().info.timecode - fragments_.front().info.timecode >
-         options_.max_duration_ms;
-}
-
-void ContentStore::CancelWaits() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  waits_cancelled_ = true;
-  room_.notify_all();
-}
-
-void ContentStore::ResumeWaits() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  waits_cancelled_ = false;
-}
-
-void ContentStore::DropPieces(Fragment* f) {
-  counters_.bytes_held -= f->held;
-  f->held = 0;
-  f->pieces.clear();
-  f->pieces.shrink_to_fit();
-  room_.notify_all();
-}
-
-bool ContentStore::Freeable(const Fragment& f) const {
-  if (!f.complete) return false;
-  if (f.pieces.empty()) return true;  // Evicted or skipped.
-  switch (options_.rule) {
-    case FreeRule::kOnPersisted:
-      return f.ack >= AckLevel::kPersisted;
-    case FreeRule::kOnReceived:
-      return f.ack >= AckLevel::kReceived;
-    case FreeRule::kOnSent:
-      return f.sent;
-  }
-  return false;
-}
-
-void ContentStore::FreeAcknowledged() {
-  while (!fragments_.empty() && Freeable(fragments_.front()) &&
-         !fragments_.front().reading) {
-    counters_.bytes_held -= fragments_.front().held;
-    --counters_.fragments_held;
-    fragments_.pop_front();
-    room_.notify_all();
-  }
-}
-
-UploadCursor ContentStore::OpenCursor() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  UploadCursor cursor;
-  cursor.fragment = next_index_;
-  cursor.header_id = current_header_;
-  for (const Fragment& f : fragments_) {
-    if (!Freeable(f) && !f.pieces.empty()) {
-      cursor.fragment = f.info.index;
-      cursor.header_id = f.header_id;
-      break;
-    }
-  }
-  return cursor;
-}
-
 size_t ContentStore::ReadHeader(UploadCursor* cursor, uint8_t* out,
                                 size_t capacity) {
   auto it = headers_.find(cursor->header_id);
@@ -310,7 +205,8 @@ size_t ContentStore::ReadHeader(UploadCursor* cursor, uint8_t* out,
 }
 
 size_t ContentStore::Read(UploadCursor* cursor, uint8_t* out, size_t capacity,
-                          ReadState* state) {
+                          ReadState* state,
+                          std::vector<FragmentInfo>* entered) {
   std::lock_guard<std::mutex> lock(mutex_);
   size_t total = 0;
   *state = ReadState::kData;
@@ -337,7 +233,9 @@ size_t ContentStore::Read(UploadCursor* cursor, uint8_t* out, size_t capacity,
     Fragment* f = Find(cursor->fragment);
     if (f == nullptr) {
       bool drained = finished_ && fragments_.empty();
-      *state = drained ? ReadState::kEnd : ReadState::kWaiting;
+      *state = drained     ? ReadState::kEnd
+               : finished_ ? ReadState::kFinishing
+                           : ReadState::kWaiting;
       if (!drained) reader_waiting_ = true;
       break;
     }
@@ -364,6 +262,7 @@ size_t ContentStore::Read(UploadCursor* cursor, uint8_t* out, size_t capacity,
       cursor->offset = 0;
       continue;
     }
+    if (at_start && entered != nullptr) entered->push_back(f->info);
     f->reading = true;
     const Piece& p = f->pieces[cursor->piece];
     size_t n = std::min<size_t>(capacity - total, p.length - cursor->offset);
@@ -384,13 +283,6 @@ size_t ContentStore::Read(UploadCursor* cursor, uint8_t* out, size_t capacity,
   return total;
 }
 
-void ContentStore::ReleaseCursor(const UploadCursor& cursor) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Fragment* f = Find(cursor.fragment);
-  if (f != nullptr) f->reading = false;
-  FreeAcknowledged();
-}
-
 bool ContentStore::Acknowledge(uint64_t index, AckLevel level) {
   bool wake = false;
   {
@@ -405,6 +297,8 @@ bool ContentStore::Acknowledge(uint64_t index, AckLevel level) {
       frame_to_persisted_.Record(age);
     }
     if (level > f->ack) f->ack = level;
+    // Free its bytes now even if an older fragment still waits.
+    if (Freeable(*f) && !f->reading && !f->pieces.empty()) DropPieces(f);
     FreeAcknowledged();
     if (finished_ && fragments_.empty()) NotifyReaderLocked(&wake);
   }
@@ -458,8 +352,7 @@ void ContentStore::SetDataListener(std::function<void()> listener) {
   data_listener_ = std::move(listener);
 }
 
-void ContentStore::SetEvictionListener(
-    std::function<void(const FragmentInfo&)> listener) {
+void ContentStore::SetEvictionListener(EvictionListener listener) {
   std::lock_guard<std::mutex> lock(mutex_);
   eviction_listener_ = std::move(listener);
 }
@@ -484,6 +377,7 @@ ContentStore::Metrics ContentStore::GetMetrics() const {
   for (const Fragment& f : fragments_) {
     if (f.pieces.empty()) continue;
     if (oldest == nullptr) oldest = &f;
+    if (f.sent && !Freeable(f)) m.in_flight_bytes += f.held;
     if (!f.sent) {
       m.unsent_bytes += f.held;
       if (oldest_unsent == nullptr) oldest_unsent = &f;

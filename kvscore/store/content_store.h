@@ -18,13 +18,32 @@
 //
 // When an append would exceed `max_bytes` (storage-size), or the held media
 // would span more than `max_duration_ms` (buffer-duration):
-//   - realtime (block_when_full false): the store evicts whole fragments,
-//     oldest first, that no session is reading, and reports each eviction;
-//     it never evicts part of a fragment. If that is not enough the append
-//     fails with kResourceExhausted and the caller drops the frame;
+//   - realtime (block_when_full false): the store evicts whole complete
+//     fragments that no session is reading, never part of one:
+//       1. first those already handed to the socket and not yet
+//          acknowledged, oldest first: their bytes are in flight, so they
+//          are most likely not lost; they are reported as dropped only if
+//          their session ends before KVS acknowledges them;
+//       2. then unsent ones, oldest first, each reported at once;
+//       3. as a last resort the open fragment, if no byte of it was sent
+//          (the producer then drops frames up to the next key frame);
+//     if that is not enough the append fails with kResourceExhausted;
 //   - offline (block_when_full true): nothing is evicted; the producer calls
 //     WaitForRoom(), which blocks until ACKs free enough, or until
 //     CancelWaits() (flush, state change, fatal error).
+// Every dropped fragment is counted (Counters::evicted_*) and reported once
+// to the eviction listener, with the reason.
+//
+// Replay (OpenCursor, upstream-kvssink.md B.4): a new session starts at
+//   - offline: the first fragment not freed (not PERSISTED): everything;
+//   - realtime: the first fragment KVS has not RECEIVED (a RECEIVED
+//     fragment whose session ended is final: KVS has all of it), and no
+//     further back than `replay_window_ms` (replay-duration) before the
+//     newest fragment; older unacknowledged fragments are dropped and
+//     reported (the stream catches up with live instead).
+//
+// Per client (process): ClientTotals() sums every live store's storage
+// size and bytes held, kept in atomics as bytes come and go.
 //
 // Metrics (Metrics()): held and unsent bytes and durations, and latency
 // histograms measured cheaply under the store's lock: frame in -> its last
@@ -43,6 +62,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "kvscore/base/bytes.h"
@@ -97,6 +117,18 @@ struct FragmentInfo {
                                     // (an end-of-fragment tag).
 };
 
+// Why a fragment was dropped without being delivered.
+enum class DropReason : uint8_t {
+  kStorageFull,     // storage-size was reached (realtime).
+  kBufferDuration,  // It fell out of buffer-duration (realtime).
+  kReplayWindow,    // Unacknowledged and older than replay-duration when a
+                    // new session started (realtime).
+  kLostInFlight,    // Evicted while in flight; its session ended before
+                    // KVS acknowledged it.
+};
+// "storage-full", "buffer-duration", "replay-window", "lost-in-flight".
+const char* DropReasonName(DropReason reason);
+
 struct StoreOptions {
   uint64_t max_bytes = 128ull << 20;  // storage-size, in bytes.
   FreeRule rule = FreeRule::kOnPersisted;
@@ -124,12 +156,17 @@ struct UploadCursor {
 
 // What Read() found when it returned fewer bytes than asked.
 enum class ReadState {
-  kData,      // Bytes were returned; more may follow.
-  kWaiting,   // Nothing to send now; the data listener will fire.
-  kBoundary,  // The body must end before the next fragment: it needs a
-              // new MKV header, or the session is rotating (stop_at).
-  kEnd,       // Finish() was called and every fragment was read and
-              // acknowledged: end the body.
+  kData,       // Bytes were returned; more may follow.
+  kWaiting,    // Nothing to send now; the data listener will fire.
+  kBoundary,   // The body must end before the next fragment: it needs a
+               // new MKV header, or the session is rotating (stop_at).
+  kEnd,        // Finish() was called and every fragment was read and
+               // acknowledged: end the body.
+  kFinishing,  // Finish() was called and every fragment was read; some
+               // await ACKs. KVS acknowledges a fragment only at the next
+               // Cluster or an end-of-fragment tag, so a session whose last
+               // fragment has no tag (e.g. a replayed one) must send one.
+               // The data listener fires when the last ACK arrives.
 };
 
 class ContentStore {
@@ -152,16 +189,30 @@ class ContentStore {
   struct Metrics {
     Counters counters;
     uint64_t max_bytes = 0;
-    uint64_t unsent_bytes = 0;            // Held and not yet fully read.
-    int64_t held_duration_ms = 0;         // Overall view duration.
-    int64_t unsent_duration_ms = 0;       // Current view duration.
-    LatencyHistogram frame_to_socket;     // ns, frame in -> last byte sent.
+    uint64_t unsent_bytes = 0;         // Held and not yet fully read.
+    uint64_t in_flight_bytes = 0;      // Held, sent, awaiting acknowledgement.
+    int64_t held_duration_ms = 0;      // Overall view duration.
+    int64_t unsent_duration_ms = 0;    // Current view duration.
+    LatencyHistogram frame_to_socket;  // ns, frame in -> last byte sent.
     LatencyHistogram frame_to_received;   // ns, last frame -> RECEIVED.
     LatencyHistogram frame_to_persisted;  // ns, last frame -> PERSISTED.
   };
 
+  // Storage used by every ContentStore of the process (upstream's client
+  // metrics: contentStoreSize, ...AvailableSize, ...AllocatedSize).
+  struct ClientTotals {
+    uint64_t stores = 0;
+    uint64_t max_bytes = 0;   // Sum of storage-size.
+    uint64_t bytes_held = 0;  // Sum of bytes held.
+  };
+  // Thread-safe and cheap (atomics); never takes a store's lock.
+  static ClientTotals Totals();
+
   ContentStore(uint64_t max_bytes, FreeRule rule);
   explicit ContentStore(StoreOptions options);
+  ~ContentStore();
+  ContentStore(const ContentStore&) = delete;
+  ContentStore& operator=(const ContentStore&) = delete;
 
   // --- Producer side (one producer at a time). ---
 
@@ -192,16 +243,22 @@ class ContentStore {
 
   // --- Reader side (network thread). ---
 
-  // A cursor at the first fragment not yet acknowledged (replay point), or
-  // at the next fragment to come when everything is acknowledged.
-  UploadCursor OpenCursor();
+  // A cursor at the replay point (see the top of this file), or at the next
+  // fragment to come when everything is acknowledged. `replay_window_ms`
+  // (replay-duration, realtime only): unacknowledged fragments whose
+  // timecode is further back than this from the newest fragment are dropped
+  // (reported, kReplayWindow); 0 = no limit. Call with no other cursor open.
+  UploadCursor OpenCursor(int64_t replay_window_ms = 0);
   // Copies up to `capacity` body bytes from `cursor` into `out`; returns
   // the count. When it returns 0, `state` says why. A cursor whose fragment
-  // was evicted skips to the next one.
+  // was evicted skips to the next one. `entered`, when given, receives the
+  // info of each fragment whose first byte this call returned.
   size_t Read(UploadCursor* cursor, uint8_t* out, size_t capacity,
-              ReadState* state);
+              ReadState* state, std::vector<FragmentInfo>* entered = nullptr);
   // Forgets a cursor whose session ended, so its fragment can be freed or
-  // evicted again.
+  // evicted again. No ACK for what it sent can come any more: fragments
+  // evicted in flight and not acknowledged are reported (kLostInFlight);
+  // in realtime, RECEIVED fragments become final and are freed.
   void ReleaseCursor(const UploadCursor& cursor);
   // Records an ACK for fragment `index`; frees fragments as the FreeRule
   // allows. Returns false if the fragment is unknown (already freed).
@@ -221,8 +278,12 @@ class ContentStore {
   // Fires (without the lock) when a reader got kWaiting and new bytes or a
   // state change arrived since. Set before any reader runs.
   void SetDataListener(std::function<void()> listener);
-  // Fires (without the lock) for each fragment evicted for space.
-  void SetEvictionListener(std::function<void(const FragmentInfo&)> listener);
+  // Fires (without the lock, on the thread whose call dropped it: a
+  // producer's for kStorageFull/kBufferDuration, the network thread's for
+  // the others) once per fragment dropped.
+  using EvictionListener =
+      std::function<void(const FragmentInfo&, DropReason reason)>;
+  void SetEvictionListener(EvictionListener listener);
 
   // True once Finish() was called and every fragment has been freed.
   bool Drained() const;
@@ -236,22 +297,37 @@ class ContentStore {
     uint64_t header_id = 0;
     std::vector<Piece> pieces;
     bool complete = false;
-    bool reading = false;  // A cursor is inside it: never evict.
-    bool sent = false;
+    bool reading = false;            // A cursor is inside it: never evict.
+    bool sent = false;               // The current session passed its end.
+    bool in_flight_evicted = false;  // Evicted after it was sent; reported
+                                     // if its session ends unacknowledged.
+    bool settled = false;  // Realtime: RECEIVED by a session that ended.
     AckLevel ack = AckLevel::kNone;
     uint64_t held = 0;  // Bytes of `pieces` (0 once evicted or skipped).
   };
+  using Dropped = std::vector<std::pair<FragmentInfo, DropReason>>;
 
   Fragment* Find(uint64_t index);
   const Fragment* Find(uint64_t index) const;
   const Fragment* FirstAtOrAfter(uint64_t index) const;
   bool Fits(uint64_t bytes) const;
   bool DurationExceededLocked() const;
-  bool MakeRoom(uint64_t bytes, std::vector<FragmentInfo>* evicted);
+  static void RegisterStore(uint64_t max_bytes);
+  static void UnregisterStore(uint64_t max_bytes, uint64_t bytes_held);
+  bool realtime() const { return !options_.block_when_full; }
+  bool MakeRoom(uint64_t bytes, Dropped* dropped);
+  bool EvictPass(uint64_t bytes, bool in_flight, Dropped* dropped);
+  bool AbandonOpenFragment(Dropped* dropped);
+  void Drop(Fragment* f, DropReason reason, Dropped* dropped);
+  void SettleEndedSession(Dropped* dropped);
+  uint64_t ReplayPoint(int64_t replay_window_ms, Dropped* dropped);
   void FreeAcknowledged();
   bool Freeable(const Fragment& f) const;
   void NotifyReaderLocked(bool* wake);
   void DropPieces(Fragment* f);
+  void AddHeld(uint64_t bytes);
+  void SubHeld(uint64_t bytes);
+  void Report(const Dropped& dropped);
   size_t ReadHeader(UploadCursor* cursor, uint8_t* out, size_t capacity);
 
   const StoreOptions options_;
@@ -272,7 +348,7 @@ class ContentStore {
   LatencyHistogram frame_to_received_;
   LatencyHistogram frame_to_persisted_;
   std::function<void()> data_listener_;
-  std::function<void(const FragmentInfo&)> eviction_listener_;
+  EvictionListener eviction_listener_;
 };
 
 }  // namespace kvs

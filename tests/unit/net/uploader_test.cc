@@ -34,6 +34,9 @@ struct FakeKvsScript {
   int64_t drop_first_connection_after_bytes = -1;
   int64_t error_ack_timecode = -1;
   int error_ack_id = 0;
+  bool error_ack_first_connection_only = false;
+  // GetDataEndpoint answers 503 this many times after its first success.
+  int endpoint_failures_after_first = 0;
 };
 
 class FakeKvs {
@@ -79,6 +82,11 @@ class FakeKvs {
                   "\"arn:aws:kinesisvideo:us-west-2:1:stream/s/1\","
                   "\"Status\":\"ACTIVE\",\"DataRetentionInHours\":2}}");
       } else if (head.target == "/getDataEndpoint") {
+        if (EndpointShouldFail()) {
+          c.Respond(503, "{\"message\":\"scripted storm\"}",
+                    {"x-amzn-ErrorType: ServiceUnavailable"});
+          continue;
+        }
         c.Respond(200, "{\"DataEndpoint\":\"" + url() + "\"}");
       } else {
         c.Respond(400, "{}");
@@ -93,8 +101,10 @@ class FakeKvs {
                  "\"}\n");
   }
 
-  void SendAcks(ServerConnection& c, int64_t timecode) {
-    if (timecode == script_.error_ack_timecode) {
+  void SendAcks(ServerConnection& c, int64_t timecode, int connection) {
+    bool error_here =
+        !script_.error_ack_first_connection_only || connection == 0;
+    if (timecode == script_.error_ack_timecode && error_here) {
       c.WriteChunk("{\"EventType\":\"ERROR\",\"FragmentTimecode\":" +
                    std::to_string(timecode) + ",\"ErrorId\":" +
                    std::to_string(script_.error_ack_id) + "}\n");
@@ -133,11 +143,12 @@ class FakeKvs {
               script_.drop_first_connection_after_bytes) {
         return c.Reset();
       }
+
       auto begin =
           std::sregex_iterator(body.begin() + scanned, body.end(), kMarker);
       for (auto it = begin; it != std::sregex_iterator(); ++it) {
         scanned = body.size();
-        if (open >= 0 && Acks(connection)) SendAcks(c, open);
+        if (open >= 0 && Acks(connection)) SendAcks(c, open, connection);
         open = (*it)[1].matched ? std::stoll((*it)[1].str()) : -1;
         if (open >= 0 && Acks(connection) &&
             open != script_.error_ack_timecode) {
@@ -145,8 +156,15 @@ class FakeKvs {
         }
       }
     }
-    if (open >= 0 && Acks(connection)) SendAcks(c, open);
+    if (open >= 0 && Acks(connection)) SendAcks(c, open, connection);
     if (ended) c.WriteChunk("");
+  }
+
+  bool EndpointShouldFail() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (endpoint_calls_++ == 0 || endpoint_failures_left_ == 0) return false;
+    --endpoint_failures_left_;
+    return true;
   }
 
   bool Acks(int connection) const {
@@ -154,7 +172,9 @@ class FakeKvs {
   }
 
   FakeKvsScript script_;
-  std::mutex mutex_;
+  std::mutex mutex_;  // Guards the members below.
+  int endpoint_calls_ = 0;
+  int endpoint_failures_left_ = script_.endpoint_failures_after_first;
   std::vector<std::string> requests_;
   std::vector<std::string> bodies_;
   RequestHead put_media_head_;
@@ -220,6 +240,7 @@ class UploaderTest : public ::testing::Test {
     config.backoff_cap_ms = 5;
     config.health = health_;
     config.watchdog_interval_ms = 10;
+    config.session_failures_before_endpoint_refresh = refresh_after_failures_;
     config.end_idle_fragment = [this] {
       std::lock_guard<std::mutex> lock(listener_.mutex);
       ++idle_ends_;
@@ -258,6 +279,7 @@ class UploaderTest : public ::testing::Test {
   RecordingListener listener_;
   std::shared_ptr<Uploader> uploader_;
   bool allow_create_ = true;
+  int refresh_after_failures_ = 2;
   HealthLimits health_;
   ManualClock manual_clock_;
   const Clock* clock_ = &SystemClock();
@@ -481,6 +503,126 @@ TEST_F(UploaderTest, IdleProducerGetsItsFragmentClosed) {
   // Once closed, it is not closed again until a frame reopens it.
   uploader_->NoteFrame(SystemClock().MonotonicNs(), /*fragment_open=*/false);
   EXPECT_EQ(idle_ends_.load(), 1);
+}
+
+}  // namespace
+}  // namespace kvs
+
+namespace kvs {
+namespace {
+
+int CountOf(const std::vector<std::string>& v, const std::string& x) {
+  return static_cast<int>(std::count(v.begin(), v.end(), x));
+}
+
+// Once the stream worked, a control-plane storm longer than the start-up
+// attempt budget is waited out instead of ending the stream.
+TEST_F(UploaderTest, ControlPlaneStormAfterStartIsRetriedWithoutLimit) {
+  FakeKvsScript script;
+  script.drop_first_connection_after_bytes = 20;  // Forces a reconnect ...
+  script.endpoint_failures_after_first = 8;       // ... into a 503 storm.
+  FakeKvs kvs(script);
+  refresh_after_failures_ = 1;  // The drop refreshes the endpoint.
+  Build(kvs.url());
+  AddFragment(1000, "0123456789abcdef");
+  uploader_->Start();
+  ASSERT_TRUE(listener_.WaitFor([&] { return listener_.retries >= 9; }));
+  AddFragment(2000, "second");
+  FinishStream();
+  uploader_->Drain(20000);
+  ASSERT_TRUE(listener_.WaitFor([&] { return !listener_.drained.empty(); }));
+  EXPECT_TRUE(listener_.drained[0].ok()) << listener_.drained[0].ToString();
+  EXPECT_TRUE(listener_.fatal.empty());
+  EXPECT_EQ(CountOf(kvs.requests(), "/getDataEndpoint"), 10);
+  EXPECT_EQ(kvs.bodies().back(),
+            "HDR<F:1000>b0123456789abcdef<F:2000>bsecond<END>");
+}
+
+// ERROR 4008 (stream not active, e.g. deleted): the fragment is fine, so it
+// is not skipped; the stream is described (and recreated) and it is resent.
+TEST_F(UploaderTest, StreamGoneAckDescribesAgainAndResendsTheFragment) {
+  FakeKvsScript script;
+  script.error_ack_timecode = 1000;
+  script.error_ack_id = 4008;
+  script.error_ack_first_connection_only = true;
+  FakeKvs kvs(script);
+  Build(kvs.url());
+  AddFragment(1000, "kept");
+  AddFragment(2000, "next");
+  uploader_->Start();
+  FinishStream();
+  uploader_->Drain(20000);
+  ASSERT_TRUE(listener_.WaitFor([&] { return !listener_.drained.empty(); }));
+  EXPECT_TRUE(listener_.drained[0].ok()) << listener_.drained[0].ToString();
+  EXPECT_TRUE(listener_.skipped.empty());
+  EXPECT_EQ(CountOf(kvs.requests(), "/describeStream"), 2);
+  // The new session resends 1000; 2000 too unless its ACKs arrived before
+  // the ERROR was handled, in which case 1000 is closed with an
+  // end-of-fragment tag so KVS acknowledges it.
+  std::string last = kvs.bodies().back();
+  EXPECT_EQ(last.rfind("HDR<F:1000>bkept", 0), 0u) << last;
+  EXPECT_TRUE(last == "HDR<F:1000>bkept<F:2000>bnext<END>" ||
+              last.find("AWS_KINESISVIDEO_END_OF_FRAGMENT") !=
+                  std::string::npos)
+      << last;
+}
+
+class DropRecorder : public RecordingListener {
+ public:
+  void OnFragmentDropped(const FragmentInfo& info, DropReason reason) override {
+    std::lock_guard<std::mutex> lock(mutex);
+    dropped.emplace_back(info.timecode, reason);
+    cond.notify_all();
+  }
+  std::vector<std::pair<int64_t, DropReason>> dropped;
+};
+
+// A realtime session replays at most replay-duration back from the newest
+// fragment; what is older is dropped and reported, not sent.
+TEST(UploaderReplayTest, ReplayWindowDropsAndReportsOldFragments) {
+  FakeKvsScript script;
+  script.ack_first_connection = false;  // Nothing acknowledged at first.
+  script.drop_first_connection_after_bytes = 40;
+  FakeKvs kvs(script);
+  auto thread = NetworkThread::Acquire();
+  ContentStore store(1 << 20, FreeRule::kOnPersisted);
+  store.SetHeader(1, MakeBytes({'H', 'D', 'R'}));
+  UploaderConfig config;
+  config.stream_name = "s";
+  config.control_plane_url = kvs.url();
+  config.backoff_base_ms = 1;
+  config.backoff_cap_ms = 5;
+  config.replay_duration_ms = 1500;
+  DropRecorder listener;
+  auto uploader = std::make_shared<Uploader>(
+      thread, &store, config,
+      [](bool, std::function<void(Result<Credentials>)> done) {
+        Credentials c;
+        c.access_key_id = "AKIDEXAMPLE";
+        c.secret_access_key = "secret";
+        done(c);
+      },
+      SystemClock(), &listener);
+  for (int64_t t : {1000, 2000, 3000}) {
+    ASSERT_TRUE(
+        store.BeginFragment(t, {Text("<F:" + std::to_string(t) + ">")}, 0)
+            .ok());
+    ASSERT_TRUE(store.AppendFrame(Text("b"), Text("0123456789")).ok());
+  }
+  uploader->Start();
+  store.EndFragment({Text("<END>")});
+  store.Finish();
+  uploader->Drain(20000);
+  ASSERT_TRUE(listener.WaitFor([&] { return !listener.drained.empty(); }));
+  EXPECT_TRUE(listener.drained[0].ok()) << listener.drained[0].ToString();
+  uploader->Stop();
+  // The reconnect starts at 3000 - 1500: fragment 1000 is dropped.
+  ASSERT_EQ(listener.dropped.size(), 1u);
+  EXPECT_EQ(listener.dropped[0].first, 1000);
+  EXPECT_EQ(listener.dropped[0].second, DropReason::kReplayWindow);
+  EXPECT_EQ(kvs.bodies().back(),
+            "HDR<F:2000>b0123456789<F:3000>b0123456789<END>");
+  EXPECT_EQ(store.counters().evicted_fragments, 1u);
 }
 
 }  // namespace

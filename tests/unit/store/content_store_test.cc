@@ -54,15 +54,15 @@ TEST_F(ContentStoreTest, BodyIsHeaderThenFragmentsInOrder) {
   EXPECT_EQ(Drain(&store_, &cursor, &state), "C2");
 }
 
-TEST_F(ContentStoreTest, FreedOnlyWhenPersistedAndReplayedOtherwise) {
+TEST_F(ContentStoreTest, FreedWhenPersistedAndUnacknowledgedReplayed) {
   ASSERT_TRUE(store_.BeginFragment(1000, {Text("C1")}, 0).ok());
   ASSERT_TRUE(store_.AppendFrame(Text("b"), Text("x")).ok());
   ASSERT_TRUE(store_.BeginFragment(2000, {Text("C2")}, 0).ok());
   UploadCursor cursor = store_.OpenCursor();
   ReadState state;
   EXPECT_EQ(Drain(&store_, &cursor, &state), "HDRC1bxC2");
-  EXPECT_TRUE(store_.Acknowledge(0, AckLevel::kReceived));
-  EXPECT_EQ(store_.counters().fragments_held, 2u);  // RECEIVED is not enough.
+  EXPECT_TRUE(store_.Acknowledge(0, AckLevel::kBuffering));
+  EXPECT_EQ(store_.counters().fragments_held, 2u);
   // The session dies: a new one replays from fragment 0.
   store_.ReleaseCursor(cursor);
   UploadCursor replay = store_.OpenCursor();
@@ -76,6 +76,53 @@ TEST_F(ContentStoreTest, FreedOnlyWhenPersistedAndReplayedOtherwise) {
   EXPECT_EQ(store_.OpenCursor().fragment, 1u);
 }
 
+// Upstream's realtime rollback: a fragment KVS RECEIVED is never resent
+// (KVS has all of it); offline resends everything not PERSISTED.
+TEST(ContentStoreReplayTest, RealtimeDoesNotResendReceivedFragments) {
+  for (bool offline : {false, true}) {
+    StoreOptions options;
+    options.block_when_full = offline;
+    ContentStore store(options);
+    store.SetHeader(1, MakeBytes({'H'}));
+    ASSERT_TRUE(store.BeginFragment(1000, {Text("A")}, 0).ok());
+    ASSERT_TRUE(store.BeginFragment(2000, {Text("B")}, 0).ok());
+    ASSERT_TRUE(store.BeginFragment(3000, {Text("C")}, 0).ok());
+    UploadCursor cursor = store.OpenCursor();
+    ReadState state;
+    EXPECT_EQ(Drain(&store, &cursor, &state), "HABC");
+    EXPECT_TRUE(store.Acknowledge(0, AckLevel::kPersisted));
+    EXPECT_TRUE(store.Acknowledge(1, AckLevel::kReceived));
+    EXPECT_EQ(store.counters().fragments_held, 2u) << offline;
+    store.ReleaseCursor(cursor);  // Dies before B's PERSISTED.
+    UploadCursor replay = store.OpenCursor();
+    EXPECT_EQ(replay.fragment, offline ? 1u : 2u);
+    EXPECT_EQ(Drain(&store, &replay, &state), offline ? "HBC" : "HC");
+    // Realtime: B is final, so its memory is freed too.
+    EXPECT_EQ(store.counters().fragments_held, offline ? 2u : 1u);
+  }
+}
+
+TEST(ContentStoreReplayTest, RealtimeReplaysAtMostTheReplayWindow) {
+  ContentStore store(StoreOptions{});
+  store.SetHeader(1, MakeBytes({'H'}));
+  std::vector<std::pair<int64_t, DropReason>> dropped;
+  store.SetEvictionListener([&](const FragmentInfo& info, DropReason why) {
+    dropped.emplace_back(info.timecode, why);
+  });
+  for (int64_t t : {1000, 2000, 3000, 4000, 5000}) {
+    ASSERT_TRUE(store.BeginFragment(t, {Text("F")}, 0).ok());
+  }
+  // A session from 5000 - 2500 = 2500 on: 1000 and 2000 are dropped.
+  UploadCursor cursor = store.OpenCursor(2500);
+  EXPECT_EQ(cursor.fragment, 2u);
+  ASSERT_EQ(dropped.size(), 2u);
+  EXPECT_EQ(dropped[0],
+            std::make_pair(int64_t{1000}, DropReason::kReplayWindow));
+  EXPECT_EQ(dropped[1].first, 2000);
+  EXPECT_EQ(store.counters().evicted_fragments, 2u);
+  EXPECT_EQ(store.counters().fragments_held, 3u);
+}
+
 TEST_F(ContentStoreTest, FinishEndsTheBodyAfterTheLastAck) {
   ASSERT_TRUE(store_.BeginFragment(1000, {Text("C1")}, 0).ok());
   store_.EndFragment({Text("EOFR")});
@@ -83,7 +130,7 @@ TEST_F(ContentStoreTest, FinishEndsTheBodyAfterTheLastAck) {
   UploadCursor cursor = store_.OpenCursor();
   ReadState state;
   EXPECT_EQ(Drain(&store_, &cursor, &state), "HDRC1EOFR");
-  EXPECT_EQ(state, ReadState::kWaiting);  // Waits for PERSISTED.
+  EXPECT_EQ(state, ReadState::kFinishing);  // Waits for PERSISTED.
   int before = wakeups_;
   EXPECT_TRUE(store_.Acknowledge(0, AckLevel::kPersisted));
   EXPECT_EQ(wakeups_, before + 1);
@@ -96,8 +143,10 @@ TEST_F(ContentStoreTest, EvictsWholeOldestUnreadFragmentsForSpace) {
   ContentStore small(30, FreeRule::kOnPersisted);
   small.SetHeader(1, MakeBytes({'H'}));
   std::vector<uint64_t> evicted;
-  small.SetEvictionListener(
-      [&](const FragmentInfo& info) { evicted.push_back(info.index); });
+  small.SetEvictionListener([&](const FragmentInfo& info, DropReason why) {
+    EXPECT_EQ(why, DropReason::kStorageFull);
+    evicted.push_back(info.index);
+  });
   const std::string ten(10, 'x');
   ASSERT_TRUE(small.BeginFragment(1, {Text("A")}, 0).ok());  // 1 byte
   ASSERT_TRUE(small.AppendFrame(Text(""), Text(ten)).ok());  // 11
@@ -115,9 +164,13 @@ TEST_F(ContentStoreTest, EvictsWholeOldestUnreadFragmentsForSpace) {
   EXPECT_EQ(Drain(&small, &cursor, &state), "HB" + ten + "C" + ten);
 }
 
-TEST_F(ContentStoreTest, NeverEvictsTheFragmentBeingReadOrTheOpenOne) {
+TEST_F(ContentStoreTest, NeverEvictsTheFragmentBeingRead) {
   ContentStore small(20, FreeRule::kOnPersisted);
   small.SetHeader(1, MakeBytes({'H'}));
+  std::vector<uint64_t> evicted;
+  small.SetEvictionListener([&](const FragmentInfo& info, DropReason why) {
+    evicted.push_back(info.index);
+  });
   ASSERT_TRUE(small.BeginFragment(1, {Text("A")}, 0).ok());
   ASSERT_TRUE(small.AppendFrame(Text(""), Text("0123456789")).ok());
   ASSERT_TRUE(small.BeginFragment(2, {Text("B")}, 0).ok());
@@ -127,7 +180,47 @@ TEST_F(ContentStoreTest, NeverEvictsTheFragmentBeingReadOrTheOpenOne) {
   ASSERT_EQ(small.Read(&cursor, buf, 4, &state), 4u);  // Inside fragment 0.
   Status s = small.AppendFrame(Text(""), Text("0123456789"));
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
-  EXPECT_EQ(small.counters().evicted_fragments, 0u);
+  // Fragment 0 is on the wire; the open one is dropped whole rather than
+  // sent in part (the producer restarts at its next key frame).
+  EXPECT_EQ(evicted, std::vector<uint64_t>{1});
+  EXPECT_EQ(small.counters().bytes_held, 11u);
+  EXPECT_EQ(small.AppendFrame(Text(""), Text("x")).code(),
+            StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(small.BeginFragment(3, {Text("C")}, 0).ok());
+  EXPECT_EQ(Drain(&small, &cursor, &state), "23456789C");
+}
+
+// Fragments already handed to the socket go first: their bytes are on the
+// way. They count as dropped only if their session ends unacknowledged.
+TEST_F(ContentStoreTest, EvictsInFlightFirstAndReportsOnlyTheLostOnes) {
+  ContentStore small(30, FreeRule::kOnPersisted);
+  small.SetHeader(1, MakeBytes({'H'}));
+  std::vector<std::pair<uint64_t, DropReason>> dropped;
+  small.SetEvictionListener([&](const FragmentInfo& info, DropReason why) {
+    dropped.emplace_back(info.index, why);
+  });
+  const std::string ten(10, 'x');
+  ASSERT_TRUE(small.BeginFragment(1, {Text("A")}, 0).ok());
+  ASSERT_TRUE(small.AppendFrame(Text(""), Text(ten)).ok());  // 11
+  ASSERT_TRUE(small.BeginFragment(2, {Text("B")}, 0).ok());
+  ASSERT_TRUE(small.AppendFrame(Text(""), Text(ten)).ok());  // 22
+  UploadCursor cursor = small.OpenCursor();
+  ReadState state;
+  EXPECT_EQ(Drain(&small, &cursor, &state), "HA" + ten + "B" + ten);
+  ASSERT_TRUE(small.BeginFragment(3, {Text("C")}, 0).ok());
+  EXPECT_EQ(Drain(&small, &cursor, &state), "C");            // A, B sent.
+  ASSERT_TRUE(small.AppendFrame(Text(""), Text(ten)).ok());  // 33 > 30: A
+  ASSERT_TRUE(small.BeginFragment(4, {Text("D")}, 0).ok());
+  ASSERT_TRUE(small.AppendFrame(Text(""), Text(ten)).ok());  // ... and B.
+  EXPECT_TRUE(dropped.empty());  // A and B went, in flight: not reported.
+  EXPECT_EQ(small.counters().bytes_held, 22u);
+  EXPECT_TRUE(small.Acknowledge(0, AckLevel::kPersisted));  // A arrived.
+  small.ReleaseCursor(cursor);  // B never acknowledged: lost.
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(dropped[0], std::make_pair(uint64_t{1}, DropReason::kLostInFlight));
+  EXPECT_EQ(small.counters().evicted_fragments, 1u);
+  UploadCursor replay = small.OpenCursor();
+  EXPECT_EQ(replay.fragment, 2u);
 }
 
 TEST_F(ContentStoreTest, ReceivedAndSentRules) {
