@@ -62,21 +62,59 @@ void InstallLogSink() {
   std::call_once(once, [] { kvs::SetLogSink(&LogToGst, &GstLogEnabled); });
 }
 
-std::string HintFor(const kvs::Status& status, const std::string& stream) {
+namespace {
+
+// The settings behind each credential source (kvscore/auth), for hints.
+std::string SettingsOf(const std::string& source) {
+  static const struct {
+    const char* source;
+    const char* settings;
+  } kSettings[] = {
+      {"properties", "access-key, secret-key and session-token"},
+      {"iot-certificate",
+       "the iot-certificate structure (endpoint, cert-path, key-path, "
+       "ca-path, role-aliases, iot-thing-name = the stream name)"},
+      {"credential-file", "the credential-path file and its expiry"},
+      {"profile", "the profile and the AWS config/credentials files"},
+      {"environment",
+       "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN"},
+      {"container", "AWS_CONTAINER_CREDENTIALS_* and the task role"},
+      {"instance-metadata", "the EC2 instance's role"}};
+  for (const auto& s : kSettings) {
+    if (source.rfind(s.source, 0) == 0) return s.settings;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string HintFor(const kvs::Status& status, const ErrorContext& context) {
+  const std::string& stream = context.stream_name;
   switch (status.code()) {
     case kvs::StatusCode::kResourceNotFound:
       return "Stream '" + stream + "' does not exist: create it (aws " +
              "kinesisvideo create-stream --stream-name " + stream +
              ") or set allow-create-stream=true, and check aws-region.";
-    case kvs::StatusCode::kNotAuthorized:
-      return "The service rejected the request's credentials: check "
-             "access-key/secret-key (or AWS_ACCESS_KEY_ID/"
-             "AWS_SECRET_ACCESS_KEY), session-token for temporary "
-             "credentials, aws-region, the system clock, and that the IAM "
-             "policy allows kinesisvideo:DescribeStream, GetDataEndpoint and "
-             "PutMedia.";
+    case kvs::StatusCode::kNotAuthorized: {
+      std::string settings = SettingsOf(context.credentials_source);
+      std::string which =
+          settings.empty()
+              ? "access-key/secret-key (or AWS_ACCESS_KEY_ID/"
+                "AWS_SECRET_ACCESS_KEY), session-token for temporary "
+                "credentials"
+              : settings + " (the credentials came from " +
+                    context.credentials_source + ")";
+      return "The service rejected the request's credentials: check " + which +
+             ", aws-region, the system clock, and that the IAM policy allows "
+             "kinesisvideo:DescribeStream, GetDataEndpoint and PutMedia.";
+    }
     case kvs::StatusCode::kCredentialsUnavailable:
     case kvs::StatusCode::kCredentialsExpired:
+      if (context.explicit_credentials) {
+        return "A configured credential source failed (see the message); "
+               "check its settings. kvssink does not fall back to other "
+               "sources when one is configured.";
+      }
       return "Set access-key and secret-key, credential-path, "
              "iot-certificate or profile, or AWS_ACCESS_KEY_ID and "
              "AWS_SECRET_ACCESS_KEY in the environment.";
@@ -98,7 +136,8 @@ std::string HintFor(const kvs::Status& status, const std::string& stream) {
 }
 
 void PostStatusError(GstElement* element, const kvs::Status& status,
-                     const std::string& what, const std::string& stream) {
+                     const std::string& what, const ErrorContext& context) {
+  const std::string& stream = context.stream_name;
   GQuark domain = GST_RESOURCE_ERROR;
   gint code = GST_RESOURCE_ERROR_WRITE;
   switch (status.code()) {
@@ -128,7 +167,11 @@ void PostStatusError(GstElement* element, const kvs::Status& status,
       break;
   }
   std::string text = what + ": " + status.ToString();
-  std::string debug = HintFor(status, stream);
+  if (status.code() == kvs::StatusCode::kNotAuthorized &&
+      !context.credentials_source.empty()) {
+    text += " [credentials from " + context.credentials_source + "]";
+  }
+  std::string debug = HintFor(status, context);
   GstStructure* details = gst_structure_new(
       "details", "stream-name", G_TYPE_STRING, stream.c_str(), nullptr);
   if (status.http_status() != 0) {

@@ -31,14 +31,24 @@ kvs::BytesRef BytesFromBuffer(GstBuffer* buffer, bool* copied);
 // Routes kvscore's logging to the kvssink debug category. Idempotent.
 void InstallLogSink();
 
+// What an error message knows about its situation.
+struct ErrorContext {
+  std::string stream_name;
+  // The credential source of the last credentials used ("properties",
+  // "credential-file", ...), when known.
+  std::string credentials_source;
+  // The application configured a credential source explicitly.
+  bool explicit_credentials = false;
+};
+
 // What the user should check for a failure of this kind; empty if none.
-std::string HintFor(const kvs::Status& status, const std::string& stream_name);
+std::string HintFor(const kvs::Status& status, const ErrorContext& context);
 
 // Posts `status` as an element error with details http-status-code,
 // kvs-error-id, aws-error-type and stream-name (where known). `what` says
 // what was being done ("Streaming to Kinesis Video Streams").
 void PostStatusError(GstElement* element, const kvs::Status& status,
-                     const std::string& what, const std::string& stream_name);
+                     const std::string& what, const ErrorContext& context);
 
 }  // namespace kvssink
 

@@ -13,6 +13,18 @@
 
 namespace kvssink {
 
+ErrorContext ErrorContextOf(GstKvsSink* sink) {
+  Private* priv = PrivateOf(sink);
+  ErrorContext context;
+  std::lock_guard<std::mutex> lock(priv->context_mutex);
+  context.stream_name = priv->error_stream_name;
+  context.explicit_credentials = priv->explicit_credentials;
+  kvs::KvsStream* stream = priv->live_stream;
+  if (stream != nullptr)
+    context.credentials_source = stream->credentials_source();
+  return context;
+}
+
 void SinkListener::OnStateChanged(kvs::UploadState state,
                                   const std::string& reason) {
   Post(gst_structure_new("kvssink-stream-state", "state", G_TYPE_STRING,
@@ -52,7 +64,7 @@ void SinkListener::OnFatalError(const kvs::Status& status) {
   // than upstream's generic "streaming stopped, reason error".
   kvssink::PostStatusError(GST_ELEMENT(sink_), status,
                            "Streaming to Kinesis Video Streams failed",
-                           stream_name_);
+                           ErrorContextOf(sink_));
   PrivateOf(sink_)->failed = true;
 }
 
@@ -142,8 +154,10 @@ bool StartStream(GstKvsSink* sink) {
   kvs::Result<kvssink::StartConfig> config = kvssink::BuildStartConfig(
       settings, kvs::ProcessEnvironment(), &priv->clock);
   if (!config.ok()) {
+    ErrorContext context;
+    context.stream_name = settings.stream_name;
     kvssink::PostStatusError(GST_ELEMENT(sink), config.status(),
-                             "Invalid kvssink settings", settings.stream_name);
+                             "Invalid kvssink settings", context);
     return false;
   }
   GST_INFO_OBJECT(sink,
@@ -166,6 +180,14 @@ bool StartStream(GstKvsSink* sink) {
   }
   ApplyLogConfig(sink, settings.log_config);
   WarnIfStorageTooSmall(sink, settings);
+  {
+    std::lock_guard<std::mutex> lock(priv->context_mutex);
+    priv->error_stream_name = settings.stream_name;
+    priv->explicit_credentials =
+        !settings.access_key.empty() || !settings.secret_key.empty() ||
+        !settings.credential_path.empty() || !settings.profile.empty() ||
+        settings.iot_certificate.get() != nullptr;
+  }
   std::lock_guard<std::mutex> lock(priv->mutex);
   priv->active = settings;
   priv->fragments_seen = 0;

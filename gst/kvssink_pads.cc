@@ -51,7 +51,7 @@ bool SendTracks(GstKvsSink* sink) {
   if (!described.ok()) {
     kvssink::PostStatusError(GST_ELEMENT(sink), described.status(),
                              "Cannot package the negotiated format",
-                             priv->active.stream_name);
+                             ErrorContextOf(sink));
     return false;
   }
   for (const kvs::TrackDescription& d : *described) {

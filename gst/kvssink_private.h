@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "gst/gstkvssink.h"
+#include "gst/kvssink_glue.h"
 #include "gst/kvssink_settings.h"
 #include "gst/kvssink_sync.h"
 #include "kvscore/auth/clock_skew.h"
@@ -71,6 +72,11 @@ struct Private {
   // not set); read on the network thread.
   std::mutex media_type_mutex;
   std::string media_type;
+
+  // For error messages posted from any thread (network included).
+  std::mutex context_mutex;
+  std::string error_stream_name;
+  bool explicit_credentials = false;
 };
 
 Private* PrivateOf(GstKvsSink* sink);
@@ -99,6 +105,9 @@ class SinkListener : public kvs::KvsStream::Listener {
   GstKvsSink* sink_;
   std::string stream_name_;
 };
+
+// The context of errors posted now (stream name, credential source).
+ErrorContext ErrorContextOf(GstKvsSink* sink);
 
 // kvssink_lifecycle.cc. StartStream() runs in READY->PAUSED and never waits
 // for the network; StopStream() aborts (< 1 s) once no chain function runs.

@@ -34,6 +34,7 @@ void TryNext(std::shared_ptr<ChainFetch> fetch) {
     if (result.ok()) {
       KVS_LOG_INFO("credentials from %s: %s", name.c_str(),
                    result->DebugString().c_str());
+      if (result->source.empty()) result->source = name;
       fetch->done(std::move(result));
       return;
     }

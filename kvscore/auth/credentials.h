@@ -28,6 +28,10 @@ struct Credentials {
   // When the credentials stop working, in ns since the Unix epoch (UTC).
   // Unset for credentials that do not expire (static keys, environment).
   std::optional<int64_t> expiration_ns;
+  // Which provider produced them ("properties", "credential-file",
+  // "iot-certificate", ...), for error messages; set by the chain. Not part
+  // of equality.
+  std::string source;
 
   bool has_session_token() const { return !session_token.empty(); }
 

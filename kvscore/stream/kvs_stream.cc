@@ -10,13 +10,22 @@ namespace {
 
 // Adapts a CredentialProvider to the Uploader's fetch hook. A forced fetch
 // (after the service rejected the credentials) drops a cached copy first.
-CredentialFetch MakeFetch(std::shared_ptr<CredentialProvider> provider) {
-  return [provider](bool force, std::function<void(Result<Credentials>)> done) {
+// The source of the credentials handed out is noted for error messages.
+CredentialFetch MakeFetch(std::shared_ptr<CredentialProvider> provider,
+                          std::shared_ptr<KvsStream::SourceNote> note) {
+  return [provider, note](bool force,
+                          std::function<void(Result<Credentials>)> done) {
     if (force) {
       auto* caching = dynamic_cast<CachingCredentialProvider*>(provider.get());
       if (caching != nullptr) caching->Invalidate();
     }
-    provider->Fetch(std::move(done));
+    provider->Fetch([note, done](Result<Credentials> result) {
+      if (result.ok()) {
+        std::lock_guard<std::mutex> lock(note->mutex);
+        note->source = result->source;
+      }
+      done(std::move(result));
+    });
   };
 }
 
@@ -55,9 +64,9 @@ KvsStream::KvsStream(StreamConfig config,
       return (origin == kNoTimestamp ? clock_.RealtimeNs() : origin) / kNsPerMs;
     };
   }
-  uploader_ =
-      std::make_shared<Uploader>(thread_, &store_, std::move(upload),
-                                 MakeFetch(credentials_), clock_, listener);
+  uploader_ = std::make_shared<Uploader>(thread_, &store_, std::move(upload),
+                                         MakeFetch(credentials_, source_note_),
+                                         clock_, listener);
 }
 
 KvsStream::~KvsStream() {
@@ -175,6 +184,11 @@ void KvsStream::ScheduleStatsTick() {
     stats_tick_();
     ScheduleStatsTick();
   });
+}
+
+std::string KvsStream::credentials_source() const {
+  std::lock_guard<std::mutex> lock(source_note_->mutex);
+  return source_note_->source;
 }
 
 Packager::Counters KvsStream::packager_counters() const {

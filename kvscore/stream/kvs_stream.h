@@ -117,6 +117,14 @@ class KvsStream {
   // Aborts everything now; no listener callback runs after it returns.
   void Stop();
 
+  // Which credential source the last credentials came from ("properties",
+  // "credential-file", ...); "" before any. Thread-safe.
+  std::string credentials_source() const;
+  struct SourceNote {
+    std::mutex mutex;
+    std::string source;
+  };
+
   Packager::Counters packager_counters() const;
   ContentStore::Counters store_counters() const { return store_.counters(); }
   UploadState upload_state() const { return uploader_->state(); }
@@ -133,6 +141,7 @@ class KvsStream {
  private:
   StreamConfig config_;
   std::shared_ptr<CredentialProvider> credentials_;
+  std::shared_ptr<SourceNote> source_note_ = std::make_shared<SourceNote>();
   const Clock& clock_;
   std::shared_ptr<NetworkThread> thread_;
   ContentStore store_;
