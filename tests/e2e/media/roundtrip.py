@@ -94,6 +94,9 @@ def make_round_trip(case: Case, kvs: KvsLocal, directory: str) -> RoundTrip:
         "forced_cuts": result.stats.get("forced-cuts"),
         "repairs_nudged": result.stats.get("repairs-nudged"),
         "dropped_before_key": dropped,
+        "dropped_frames": result.stats.get("dropped-frames"),
+        "dropped_fragments": result.stats.get("dropped-fragments"),
+        "sessions": result.stats.get("sessions"),
     }
     report(row)
     print(row)
