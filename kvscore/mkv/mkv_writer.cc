@@ -117,6 +117,26 @@ std::vector<uint8_t> ClusterStart(int64_t timecode) {
   return out;
 }
 
+SimpleBlockHeaderBytes MakeSimpleBlockHeader(uint64_t track, int16_t relative,
+                                             uint8_t flags,
+                                             size_t payload_size) {
+  // ID (1) + size VINT (<= 8) + track VINT (1) + int16 (2) + flags (1).
+  SimpleBlockHeaderBytes out;
+  out.data[out.size++] = 0xA3;  // SimpleBlock.
+  uint64_t size = 4 + payload_size;
+  int length = VintLength(size);
+  uint64_t vint = (uint64_t{1} << (7 * length)) | size;
+  for (int i = length - 1; i >= 0; --i) {
+    out.data[out.size++] = static_cast<uint8_t>(vint >> (8 * i));
+  }
+  out.data[out.size++] = static_cast<uint8_t>(0x80 | track);  // 1-byte VINT.
+  uint16_t bits = static_cast<uint16_t>(relative);
+  out.data[out.size++] = static_cast<uint8_t>(bits >> 8);
+  out.data[out.size++] = static_cast<uint8_t>(bits);
+  out.data[out.size++] = flags;
+  return out;
+}
+
 std::vector<uint8_t> SimpleBlockHeader(uint64_t track, int16_t relative,
                                        uint8_t flags, size_t payload_size) {
   std::vector<uint8_t> out;
@@ -148,6 +168,11 @@ std::vector<uint8_t> TagsElement(const std::vector<SimpleTag>& tags) {
 
 std::vector<uint8_t> EndOfFragmentTags() {
   return TagsElement({{kEndOfFragmentTag, ""}});
+}
+
+const BytesRef& SharedEndOfFragmentTags() {
+  static const BytesRef* tags = new BytesRef(MakeBytes(EndOfFragmentTags()));
+  return *tags;
 }
 
 }  // namespace mkv

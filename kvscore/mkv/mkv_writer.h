@@ -95,6 +95,15 @@ std::vector<uint8_t> ClusterStart(int64_t timecode);
 std::vector<uint8_t> SimpleBlockHeader(uint64_t track, int16_t relative,
                                        uint8_t flags, size_t payload_size);
 
+// The same bytes without a heap allocation (the per-frame path).
+struct SimpleBlockHeaderBytes {
+  uint8_t data[16];
+  size_t size = 0;
+};
+SimpleBlockHeaderBytes MakeSimpleBlockHeader(uint64_t track, int16_t relative,
+                                             uint8_t flags,
+                                             size_t payload_size);
+
 // A level-1 Tags element holding one Tag with the given SimpleTags, in
 // order. Written before a Cluster (fragment metadata) or at the end of a
 // fragment (the end-of-fragment tag).
@@ -102,6 +111,8 @@ std::vector<uint8_t> TagsElement(const std::vector<SimpleTag>& tags);
 
 // TagsElement({{kEndOfFragmentTag, ""}}).
 std::vector<uint8_t> EndOfFragmentTags();
+// The same bytes, built once and shared (thread-safe).
+const BytesRef& SharedEndOfFragmentTags();
 
 }  // namespace mkv
 }  // namespace kvs

@@ -14,6 +14,13 @@ Piece Piece::Copy(const std::vector<uint8_t>& bytes) {
   return piece;
 }
 
+Piece Piece::Inline(const uint8_t* data, size_t size) {
+  Piece piece;
+  piece.length = static_cast<uint32_t>(size);
+  std::memcpy(piece.inline_bytes, data, size);
+  return piece;
+}
+
 Piece Piece::Ref(BytesRef ref) {
   Piece piece;
   piece.length = static_cast<uint32_t>(ref->size());

@@ -90,6 +90,8 @@ struct Piece {
   static Piece Copy(const std::vector<uint8_t>& bytes);
   // A reference to all of `ref`.
   static Piece Ref(BytesRef ref);
+  // An inline copy of `size` bytes (size <= kInlineBytes), no allocation.
+  static Piece Inline(const uint8_t* data, size_t size);
   const uint8_t* data() const {
     return ref ? ref->data() + offset : inline_bytes;
   }

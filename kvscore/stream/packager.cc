@@ -281,11 +281,11 @@ Status Packager::AppendBlock(TrackState* track, const Frame& frame, int64_t pts,
   if (frame.flags & kFrameFlagInvisible) flags |= mkv::kBlockFlagInvisible;
   Piece payload = Piece::Ref(payload_bytes);  // By reference: no copy.
   payload.stamp_ns = now_mono_ns;
-  Status appended =
-      store_->AppendFrame(Piece::Copy(mkv::SimpleBlockHeader(
-                              track->mkv_number, static_cast<int16_t>(relative),
-                              flags, payload_bytes->size())),
-                          std::move(payload));
+  mkv::SimpleBlockHeaderBytes header = mkv::MakeSimpleBlockHeader(
+      track->mkv_number, static_cast<int16_t>(relative), flags,
+      payload_bytes->size());
+  Status appended = store_->AppendFrame(Piece::Inline(header.data, header.size),
+                                        std::move(payload));
   if (!appended.ok()) {
     ++counters_.dropped_frames;
     drop_until_key_ = true;
@@ -314,7 +314,9 @@ void Packager::EndTrack(uint32_t track, int64_t now_mono_ns) {
 void Packager::EndOpenFragment(bool with_end_tag) {
   if (!fragment_open_) return;
   std::vector<Piece> trailer;
-  if (with_end_tag) trailer.push_back(Piece::Copy(mkv::EndOfFragmentTags()));
+  if (with_end_tag) {
+    trailer.push_back(Piece::Ref(mkv::SharedEndOfFragmentTags()));
+  }
   store_->EndFragment(std::move(trailer));
   previous_max_pts_ = fragment_max_pts_;
   fragment_open_ = false;

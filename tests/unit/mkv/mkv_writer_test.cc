@@ -153,3 +153,25 @@ TEST(MkvWriterTest, EndOfFragmentTags) {
 }  // namespace
 }  // namespace mkv
 }  // namespace kvs
+
+namespace kvs {
+namespace mkv {
+namespace {
+
+TEST(MkvWriterTest, AllocationFreeBlockHeaderMatches) {
+  for (size_t payload : {0u, 10u, 122u, 123u, 16380u, 16381u, 3000000u}) {
+    for (int16_t rel :
+         {int16_t{-32768}, int16_t{-1}, int16_t{0}, int16_t{32767}}) {
+      SimpleBlockHeaderBytes fast =
+          MakeSimpleBlockHeader(2, rel, 0x80, payload);
+      std::vector<uint8_t> slow = SimpleBlockHeader(2, rel, 0x80, payload);
+      EXPECT_EQ(std::vector<uint8_t>(fast.data, fast.data + fast.size), slow)
+          << payload << " " << rel;
+    }
+  }
+  EXPECT_EQ(SharedEndOfFragmentTags()->span().ToVector(), EndOfFragmentTags());
+}
+
+}  // namespace
+}  // namespace mkv
+}  // namespace kvs
