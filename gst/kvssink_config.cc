@@ -147,6 +147,7 @@ kvs::Result<StartConfig> BuildStartConfig(const Settings& s,
   c.free_rule = FreeRuleFor(s);
   c.block_when_full = s.streaming_type == kOffline;
   c.buffer_duration_ms = int64_t{s.buffer_duration_s} * 1000;
+  c.recalculate_metrics = s.recalculate_metrics;
   c.drain_timeout_ms = int64_t{s.stop_stream_timeout_s} * 1000;
   kvs::UploaderConfig& u = c.upload;
   u.stream_name = s.stream_name;

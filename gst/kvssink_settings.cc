@@ -51,12 +51,12 @@ const UintProp kUintProps[] = {
      "timecodes are in ms)",
      &Settings::timecode_scale_ms, 1, 1},
     {PROP_FRAMERATE, "framerate",
-     "Expected frame rate, in frames per second (a hint for buffer sizing "
-     "and metrics)",
+     "Expected frame rate, in frames per second: the duration given to "
+     "frames whose buffers carry none",
      &Settings::framerate, 1, 1000},
     {PROP_AVG_BANDWIDTH_BPS, "avg-bandwidth-bps",
-     "Expected average bandwidth, in bytes per second (a hint for buffer "
-     "sizing and metrics)",
+     "Expected average bandwidth, in bytes per second: when set, a warning "
+     "at start if storage-size can't hold buffer-duration at this rate",
      &Settings::avg_bandwidth_bps, 1, UINT_MAX},
     {PROP_BUFFER_DURATION, "buffer-duration",
      "Most unacknowledged media kept for replay, in seconds",
@@ -112,7 +112,9 @@ const BoolProp kBoolProps[] = {
      "Reconnect and replay after recoverable errors (else they are fatal)",
      &Settings::restart_on_error},
     {PROP_RECALCULATE_METRICS, "recalculate-metrics",
-     "Keep stream metrics up to date", &Settings::recalculate_metrics},
+     "Recompute the frame and transfer rates in stats (false leaves them "
+     "0, for the smallest CPUs)",
+     &Settings::recalculate_metrics},
     {PROP_DISABLE_BUFFER_CLIPPING, "disable-buffer-clipping",
      "Keep buffers outside the segment instead of dropping them",
      &Settings::disable_buffer_clipping},

@@ -4,6 +4,9 @@
 #include <utility>
 
 namespace kvs {
+namespace {
+constexpr int64_t kOneMs = 1000 * 1000;
+}  // namespace
 
 void Interleaver::AddTrack(uint32_t track, bool video) {
   tracks_[track].video = video;
@@ -16,14 +19,18 @@ void Interleaver::RemoveTrack(uint32_t track) {
   tracks_.erase(it);
 }
 
-void Interleaver::Push(Frame frame, int64_t reorder_delay_ns, int64_t now_ns) {
+void Interleaver::Push(Frame frame, int64_t now_ns) {
   auto it = tracks_.find(frame.track);
   if (it == tracks_.end()) {
     passthrough_.push_back(std::move(frame));
     return;
   }
   Track& t = it->second;
-  int64_t key = t.video ? frame.dts + reorder_delay_ns : frame.pts;
+  int64_t key = frame.pts;
+  if (t.video && frame.key() && t.max_pts != INT64_MIN) {
+    key = std::min(key, t.max_pts + kOneMs);
+  }
+  t.max_pts = std::max(t.max_pts, frame.pts);
   t.silent = false;
   t.queue.push_back({key, now_ns, std::move(frame)});
 }
@@ -57,7 +64,8 @@ bool Interleaver::Pop(Frame* frame, int64_t now_ns) {
     if (t.queue.empty() && !t.ended && !t.silent) waiting = true;
   }
   if (waiting) {
-    bool waited = now_ns - earliest->queue.front().arrival >= max_wait_ns_;
+    bool waited = max_wait_ns_ > 0 &&
+                  now_ns - earliest->queue.front().arrival >= max_wait_ns_;
     if (!waited && newest - head < max_span_ns_) return false;
     for (auto& entry : tracks_) {  // They held the others too long.
       Track& t = entry.second;
@@ -87,7 +95,8 @@ void Interleaver::Drain(std::vector<Frame>* out) {
 
 bool Interleaver::Active(uint32_t track) const {
   auto it = tracks_.find(track);
-  return it != tracks_.end() && !it->second.ended && !it->second.silent;
+  if (it == tracks_.end() || it->second.silent) return false;
+  return !it->second.ended || !it->second.queue.empty();
 }
 
 size_t Interleaver::queued() const {

@@ -7,20 +7,27 @@
 // presented before it has been written (kvs-spec.md section 1: a fragment's
 // earliest frame must follow the previous fragment's latest).
 //
-// Frames are ordered by a key close to presentation time: PTS for audio;
-// for video, DTS plus the track's reorder delay (the largest PTS - DTS
-// seen), which is monotonic in decode order and equals PTS without
-// B-frames. A frame is released when every active track has a frame
-// queued (so nothing earlier can still come), or when it has waited
-// `max_wait_ns` of real (monotonic) time, or when the queued media spans
-// `max_span_ns`. Real time, not media time, decides silence: a file plays
-// many times faster than real time and its pads' threads may drift far
-// apart in media time without any pad being silent. A track that makes
-// others wait that long is marked silent, so the packager can leave it out
-// of the next MKV header (KVS rejects a fragment with no frame for one of
-// its tracks, error 4011); it becomes active again with its next frame. A
-// pad that never delivers (a late or dead pad) therefore stalls the others
-// by at most `max_wait_ns`.
+// Frames are ordered by a key that decides which fragment they land in:
+// their PTS, except that a video key frame (a possible fragment start)
+// keys at min(its PTS, the latest PTS of its track so far + 1 ms). A frame
+// of another track presented before that key goes before the key frame
+// (into the old fragment); one presented at or after it goes after (into
+// the new one), so no frame of the new fragment overlaps the old one:
+// not the trailing B-frames of a closed GOP, and not the RASL pictures that
+// follow an open-GOP CRA while being presented before it.
+//
+// A frame is released when every active track has a frame queued (so
+// nothing earlier can still come), or when the queued media spans
+// `max_span_ns`, or (when `max_wait_ns` > 0: live input) when it has waited
+// `max_wait_ns` of real (monotonic) time. Real time, not media time,
+// decides silence: a file plays faster than real time and its pads'
+// threads may drift far apart in media time without any pad being silent;
+// offline input therefore uses no wall-clock bound at all. A track that
+// makes others wait that long is marked silent, so the packager can leave
+// it out of the next MKV header (KVS rejects a fragment with no frame for
+// one of its tracks, error 4011); it becomes active again with its next
+// frame. A pad that never delivers (a late or dead pad) therefore stalls
+// the others by at most `max_wait_ns`.
 //
 // Pure logic: times are passed in; not thread-safe (the packager's lock
 // serialises it). Memory is bounded by the frames that arrive within
@@ -49,9 +56,8 @@ class Interleaver {
   void RemoveTrack(uint32_t track);
 
   // Queues a sanitized frame (pts and dts set) that arrived at `now_ns`
-  // (monotonic). `reorder_delay_ns` is the track's current PTS - DTS bound
-  // (TimestampSanitizer).
-  void Push(Frame frame, int64_t reorder_delay_ns, int64_t now_ns);
+  // (monotonic).
+  void Push(Frame frame, int64_t now_ns);
 
   // The next frame that may go at `now_ns` (monotonic), if any.
   bool Pop(Frame* frame, int64_t now_ns);
@@ -62,7 +68,8 @@ class Interleaver {
   // Releases everything queued, in order (end of stream, flush).
   void Drain(std::vector<Frame>* out);
 
-  // True while `track` is active (not silent and not ended).
+  // True while `track` is active: not silent, and not ended unless it still
+  // has frames queued.
   bool Active(uint32_t track) const;
 
   // Frames queued across tracks.
@@ -78,6 +85,7 @@ class Interleaver {
     bool video = false;
     bool ended = false;
     bool silent = false;
+    int64_t max_pts = INT64_MIN;  // Latest PTS pushed.
     std::deque<Entry> queue;
   };
   Track* Earliest();

@@ -147,6 +147,7 @@ StreamStats KvsStream::GetStats() {
   stats.store = store_.GetMetrics();
   stats.upload = uploader_->counters();
   stats.packager = packager_counters();
+  if (!config_.recalculate_metrics) return stats;
   std::lock_guard<std::mutex> lock(rate_mutex_);
   int64_t now = clock_.MonotonicNs();
   const ContentStore::Counters& c = stats.store.counters;

@@ -59,6 +59,8 @@ struct StreamConfig {
   bool block_when_full = false;
   // buffer-duration, in ms; 0 = no limit.
   int64_t buffer_duration_ms = 0;
+  // recalculate-metrics: compute frame and transfer rates in GetStats().
+  bool recalculate_metrics = true;
   UploaderConfig upload;
   // stop-stream-timeout: the bound on Finish()'s wait for the last ACK.
   int64_t drain_timeout_ms = 120000;

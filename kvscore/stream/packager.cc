@@ -27,7 +27,8 @@ codec::VideoCodec VideoCodecOf(TrackCodec codec) {
 Packager::Packager(PackagerConfig config, ContentStore* store)
     : config_(std::move(config)),
       store_(store),
-      interleaver_(config_.max_interleave_wait_ns) {}
+      interleaver_(config_.max_interleave_wait_ns,
+                   config_.max_interleave_span_ns) {}
 
 Result<std::vector<TrackDescription>> Packager::SetTracks(
     const std::vector<TrackConfig>& tracks) {
@@ -86,8 +87,7 @@ Status Packager::PutFrame(Frame frame, int64_t now_mono_ns) {
     ++counters_.repairs.dropped;
     return Status(StatusCode::kInvalidTimestamp, "frame has no PTS or DTS");
   }
-  interleaver_.Push(std::move(frame), sanitizer.reorder_delay_ns(),
-                    now_mono_ns);
+  interleaver_.Push(std::move(frame), now_mono_ns);
   Status first_error;
   Frame ready;
   while (interleaver_.Pop(&ready, now_mono_ns)) {

@@ -65,7 +65,10 @@ struct PackagerConfig {
   int64_t min_fragment_ns = kNsPerSecond;  // KVS minimum.
   int64_t max_fragment_ns = 10 * kNsPerSecond;        // KVS maximum (4002).
   uint64_t max_fragment_bytes = 50ull * 1000 * 1000;  // Under 4001's 50 MB.
-  int64_t max_interleave_wait_ns = kNsPerSecond;      // Silent-pad bound.
+  // Silent-pad bound in real time (live input); 0 for offline input, which
+  // only uses the media-span bound.
+  int64_t max_interleave_wait_ns = kNsPerSecond;
+  int64_t max_interleave_span_ns = 10 * kNsPerSecond;
   int64_t default_frame_duration_ns = 40 * kNsPerMs;  // framerate hint.
 };
 

@@ -25,7 +25,10 @@ void TimestampSanitizer::Repair(Frame* f, RepairCounters* c) {
   pts += offset_;
   dts += offset_;
   if (started_) {
-    if (dts < last_dts_ - options_.reset_threshold_ns) {
+    int64_t step = std::max(2 * last_duration_, options_.step_threshold_ns);
+    bool reset = dts < last_dts_ - options_.reset_threshold_ns ||
+                 (!reordered_ && pts == dts && dts < last_dts_ - step);
+    if (reset) {
       int64_t shift = last_dts_ + last_duration_ - dts;
       offset_ += shift;
       pts += shift;

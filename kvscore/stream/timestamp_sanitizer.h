@@ -13,8 +13,12 @@
 //   dts_clamped a DTS earlier than the previous one raised to it (decode
 //               order must not go back).
 //   reanchored  a jump back of more than `reset_threshold_ns` (a source
-//               reset): this and later frames are shifted to continue right
-//               after the previous frame, so the timeline never goes back.
+//               reset), or, on a track without reordering, of more than
+//               max(2 frame durations, `step_threshold_ns`) (a clock step):
+//               this and later frames are shifted to continue right after
+//               the previous frame, so the timeline never goes back. Smaller
+//               steps back are jitter: clamped and nudged, without
+//               accumulating an offset.
 //   gaps        a jump forward of more than `reset_threshold_ns`: kept as
 //               is (real time), counted; the packager starts a new fragment.
 //   nudged      a PTS equal to or earlier than the previous PTS of a track
@@ -58,6 +62,7 @@ struct RepairCounters {
 struct SanitizerOptions {
   int64_t default_duration_ns = 40 * kNsPerMs;  // From framerate: 25 fps.
   int64_t reset_threshold_ns = 5 * kNsPerSecond;
+  int64_t step_threshold_ns = 100 * kNsPerMs;
 };
 
 class TimestampSanitizer {

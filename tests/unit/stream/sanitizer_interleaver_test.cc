@@ -85,10 +85,10 @@ TEST(InterleaverTest, ReleasesInKeyOrderOnceEveryTrackHasAFrame) {
   il.AddTrack(1, true);
   il.AddTrack(2, false);
   Frame out;
-  il.Push(At(0, 0, 2), 0, 0);
-  il.Push(At(20, 20, 2), 0, 20 * kMs);
+  il.Push(At(0, 0, 2), 0);
+  il.Push(At(20, 20, 2), 20 * kMs);
   EXPECT_FALSE(il.Pop(&out, 20 * kMs));  // Video has nothing yet.
-  il.Push(At(10, 10, 1), 0, 20 * kMs);
+  il.Push(At(10, 10, 1), 20 * kMs);
   ASSERT_TRUE(il.Pop(&out, 20 * kMs));
   EXPECT_EQ(out.track, 2u);
   ASSERT_TRUE(il.Pop(&out, 20 * kMs));
@@ -101,15 +101,15 @@ TEST(InterleaverTest, ASilentTrackStallsOthersAtMostTheBound) {
   il.AddTrack(1, true);
   il.AddTrack(2, false);
   Frame out;
-  for (int t = 0; t < 1000; t += 40) il.Push(At(t, t, 1), 0, t * kMs);
+  for (int t = 0; t < 1000; t += 40) il.Push(At(t, t, 1), t * kMs);
   EXPECT_FALSE(il.Pop(&out, 960 * kMs));  // Waited 960 ms for audio.
-  il.Push(At(1000, 1000, 1), 0, 1000 * kMs);
+  il.Push(At(1000, 1000, 1), 1000 * kMs);
   ASSERT_TRUE(il.Pop(&out, 1000 * kMs));  // Waited 1 s: released.
   EXPECT_FALSE(il.Active(2));
   while (il.Pop(&out, 1000 * kMs)) {
   }
   EXPECT_EQ(il.queued(), 0u);  // Audio silent: no more waiting.
-  il.Push(At(1500, 1500, 2), 0, 1500 * kMs);
+  il.Push(At(1500, 1500, 2), 1500 * kMs);
   EXPECT_TRUE(il.Active(2));
 }
 
@@ -120,31 +120,66 @@ TEST(InterleaverTest, AFileRunningAheadIsNotSilence) {
   il.AddTrack(1, true);
   il.AddTrack(2, false);
   Frame out;
-  for (int t = 0; t <= 1600; t += 40) il.Push(At(t, t, 1), 0, kMs);
+  for (int t = 0; t <= 1600; t += 40) il.Push(At(t, t, 1), kMs);
   EXPECT_FALSE(il.Pop(&out, kMs));
   EXPECT_TRUE(il.Active(2));
-  il.Push(At(0, 0, 2), 0, 2 * kMs);
+  il.Push(At(0, 0, 2), 2 * kMs);
   ASSERT_TRUE(il.Pop(&out, 2 * kMs));
   // The media span bound still limits memory: 10 s queued releases.
-  for (int t = 1640; t <= 11000; t += 40) il.Push(At(t, t, 1), 0, 3 * kMs);
+  for (int t = 1640; t <= 11000; t += 40) il.Push(At(t, t, 1), 3 * kMs);
   EXPECT_TRUE(il.Pop(&out, 3 * kMs));
 }
 
-TEST(InterleaverTest, VideoKeyUsesTheReorderDelay) {
-  Interleaver il(1000 * kMs);
+TEST(InterleaverTest, KeyFrameOrdersAfterItsTracksLatestFrame) {
+  // Closed GOP with B-frames: the next IDR (PTS 300) follows frames up to
+  // PTS 260; audio at 270 and 290 belongs before it only if presented before
+  // every new-fragment frame: the IDR keys at min(300, 260 + 1 ms).
+  Interleaver il(0);
   il.AddTrack(1, true);
   il.AddTrack(2, false);
-  il.Push(At(200, 120, 1), 80 * kMs, 0);  // Key 200 (DTS + delay).
-  il.Push(At(150, 150, 2), 0, 0);
-  il.Push(At(250, 250, 2), 0, 0);
   Frame out;
-  ASSERT_TRUE(il.Pop(&out, 0));
-  EXPECT_EQ(out.track, 2u);  // Audio at 150 precedes video presented at 200.
+  Frame p = At(260, 180, 1);  // Last frame of the old GOP (decode order).
+  il.Push(p, 0);
+  Frame idr = At(300, 220, 1);
+  idr.flags = kFrameFlagKey;
+  il.Push(idr, 0);
+  for (int t : {250, 270, 290}) il.Push(At(t, t, 2), 0);
+  std::vector<std::pair<uint32_t, int64_t>> order;
+  il.EndTrack(1);
   il.EndTrack(2);
-  std::vector<Frame> rest;
-  il.Drain(&rest);
-  ASSERT_EQ(rest.size(), 2u);
-  EXPECT_EQ(rest[0].track, 1u);
+  while (il.Pop(&out, 0)) order.emplace_back(out.track, out.pts / kMs);
+  EXPECT_EQ(order, (std::vector<std::pair<uint32_t, int64_t>>{
+                       {2, 250}, {1, 260}, {1, 300}, {2, 270}, {2, 290}}));
+}
+
+TEST(InterleaverTest, EndedTrackWithQueuedFramesStaysActive) {
+  Interleaver il(0);
+  il.AddTrack(1, true);
+  il.AddTrack(2, false);
+  il.Push(At(10, 10, 2), 0);
+  il.EndTrack(2);
+  EXPECT_TRUE(il.Active(2));  // Its frame still has to be written.
+  Frame out;
+  il.Push(At(20, 20, 1), 0);
+  ASSERT_TRUE(il.Pop(&out, 0));
+  EXPECT_EQ(out.track, 2u);
+  EXPECT_FALSE(il.Active(2));
+}
+
+TEST(SanitizerTest, SmallClockStepBackReanchorsButJitterDoesNot) {
+  TimestampSanitizer s;
+  RepairCounters c;
+  std::vector<int64_t> out;
+  // Audio at 20 ms: 3 ms of jitter back is clamped; a 2 s step re-anchors.
+  for (int64_t t : {1000, 1020, 1037, 1060, 1080, 80, 100}) {
+    Frame f = At(t, t);
+    f.duration = 20 * kMs;
+    s.Repair(&f, &c);
+    out.push_back(f.pts / kMs);
+  }
+  EXPECT_EQ(out,
+            (std::vector<int64_t>{1000, 1020, 1037, 1060, 1080, 1100, 1120}));
+  EXPECT_EQ(c.reanchored, 1u);
 }
 
 }  // namespace
