@@ -627,3 +627,83 @@ TEST(UploaderReplayTest, ReplayWindowDropsAndReportsOldFragments) {
 
 }  // namespace
 }  // namespace kvs
+
+namespace kvs {
+namespace {
+
+// Credentials that expire mid-stream: the session is rotated before they
+// do, at a fragment boundary, and the next one is signed with fresh ones.
+TEST(UploaderCredentialsTest, RotatesBeforeCredentialsExpire) {
+  FakeKvs kvs({});
+  auto thread = NetworkThread::Acquire();
+  ManualClock clock;
+  ContentStore store(1 << 20, FreeRule::kOnPersisted);
+  store.SetHeader(1, MakeBytes({'H', 'D', 'R'}));
+  UploaderConfig config;
+  config.stream_name = "s";
+  config.control_plane_url = kvs.url();
+  config.watchdog_interval_ms = 10;
+  std::atomic<int> fetches{0};
+  RecordingListener listener;
+  auto uploader = std::make_shared<Uploader>(
+      thread, &store, config,
+      [&](bool, std::function<void(Result<Credentials>)> done) {
+        Credentials c;
+        c.access_key_id = fetches++ == 0 ? "AKIDFIRST" : "AKIDSECOND";
+        c.secret_access_key = "secret";
+        c.session_token = "token";
+        c.expiration_ns = clock.RealtimeNs() + 4 * kNsPerSecond;
+        done(c);
+      },
+      clock, &listener);
+  auto buffering = [&](int64_t timecode) {
+    return listener.WaitFor([&] {
+      return std::any_of(listener.acks.begin(), listener.acks.end(),
+                         [&](const FragmentAck& a) {
+                           return a.type == AckEventType::kBuffering &&
+                                  a.fragment_timecode == timecode;
+                         });
+    });
+  };
+  auto add = [&](int64_t t) {
+    ASSERT_TRUE(
+        store.BeginFragment(t, {Text("<F:" + std::to_string(t) + ">")}, 0)
+            .ok());
+    ASSERT_TRUE(store.AppendFrame(Text("b"), Text("x")).ok());
+  };
+  uploader->Start();
+  add(1000);
+  ASSERT_TRUE(buffering(1000));
+  // 4 s of life, rotated a quarter early: due after 3 s. The watchdog
+  // notices within its interval; fragments keep coming (each waits for its
+  // BUFFERING ACK) until the session has rotated.
+  clock.Advance(3500 * kNsPerMs);
+  int64_t t = 1000;
+  while (fetches.load() < 2 && t < 500000) {
+    t += 1000;
+    add(t);
+    ASSERT_TRUE(buffering(t));
+  }
+  EXPECT_EQ(fetches.load(), 2);
+  store.EndFragment({Text("<END>")});
+  store.Finish();
+  uploader->Drain(20000);
+  ASSERT_TRUE(listener.WaitFor([&] { return !listener.drained.empty(); }));
+  EXPECT_TRUE(listener.drained[0].ok()) << listener.drained[0].ToString();
+  uploader->Stop();
+  std::vector<std::string> bodies = kvs.bodies();
+  ASSERT_EQ(bodies.size(), 2u);
+  std::map<std::string, int> counts = MarkerCounts(bodies);
+  EXPECT_EQ(counts.size(), static_cast<size_t>(t / 1000));  // None lost ...
+  for (const auto& c : counts)
+    EXPECT_EQ(c.second, 1) << c.first;  // ... or
+                                        // twice.
+  EXPECT_NE(bodies[0].find("AWS_KINESISVIDEO_END_OF_FRAGMENT"),
+            std::string::npos);  // The first session closed its fragment.
+  RequestHead head = kvs.put_media_head();  // The second session's.
+  EXPECT_NE(head.Header("authorization").find("Credential=AKIDSECOND/"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace kvs
