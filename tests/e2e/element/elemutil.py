@@ -1,0 +1,283 @@
+"""Helpers for the element's end-to-end tests (issue 6) against kvslocal.
+
+- The seed guide's example gst-launch commands, verbatim, and ``adapt()``,
+  which swaps only the camera for a file or test source and points kvssink
+  at kvslocal (endpoint-uri plus kvslocal's documented keys), failing if a
+  piece it should replace is not in the command.
+- ``RtspServer``: a gst-rtsp-server subprocess (rtsp_server.py) on a free
+  loopback port serving ../shared/media files.
+- ``InProcess``: a pipeline run in this process (PyGObject) to EOS or ERROR,
+  counting the buffers that reach each kvssink pad and collecting every
+  message, with hooks on bus messages. Every wait is bounded; none sleeps.
+- Per-track frame totals of kvslocal's fragment records, /proc counters.
+"""
+from __future__ import annotations
+
+import os
+import selectors
+import shlex
+import subprocess
+import sys
+import time
+from typing import Callable, Dict, List, Optional
+
+from kvslocal_fixture import PYTHON, KvsLocal
+from sinkutil import HANG_GUARD_S, gst, structure_dict
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# --- The seed guide (kvs-developer-guide.txt, "Example GStreamer Launch
+# Commands"), one line each as printed, line breaks joined. -------------
+
+GUIDE_RTSP = (  # Examples 1 (Ubuntu), 4 (macOS) and 5 (Windows): identical.
+    'rtspsrc location="rtsp://YourCameraRtspUrl" short-header=TRUE ! '
+    'rtph264depay ! video/x-h264, format=avc,alignment=au ! kvssink '
+    'stream-name="YourStreamName" storage-size=512 access-key="YourAccessKey" '
+    'secret-key="YourSecretKey" aws-region="YourAWSRegion"')
+
+GUIDE_USB_ENCODE = (  # Example 2.
+    'v4l2src do-timestamp=TRUE device=/dev/video0 ! videoconvert ! '
+    'video/x-raw,format=I420,width=640,height=480,framerate=30/1 ! x264enc '
+    'bframes=0 key-int-max=45 bitrate=500 ! '
+    'video/x-h264,stream-format=avc,alignment=au,profile=baseline ! kvssink '
+    'stream-name="YourStreamName" storage-size=512 access-key="YourAccessKey" '
+    'secret-key="YourSecretKey" aws-region="YourAWSRegion"')
+
+GUIDE_USB_PREENCODED = (  # Example 3.
+    'v4l2src do-timestamp=TRUE device=/dev/video0 ! h264parse ! '
+    'video/x-h264,stream-format=avc,alignment=au ! kvssink '
+    'stream-name="plugin" storage-size=512 access-key="YourAccessKey" '
+    'secret-key="YourSecretKey" aws-region="YourAWSRegion"')
+
+GUIDE_RASPBERRY_PI = (  # Examples 6 and 7 (the same, "specify region").
+    'v4l2src do-timestamp=TRUE device=/dev/video0 ! videoconvert ! '
+    'video/x-raw,format=I420,width=640,height=480,framerate=30/1 ! '
+    'omxh264enc control-rate=1 target-bitrate=5120000 periodicity-idr=45 '
+    'inline-header=FALSE ! h264parse ! '
+    'video/x-h264,stream-format=avc,alignment=au,width=640,height=480,'
+    'framerate=30/1,profile=baseline ! kvssink stream-name="YourStreamName" '
+    'frame-timestamp=dts-only access-key="YourAccessKey" '
+    'secret-key="YourSecretKey" aws-region="YourAWSRegion"')
+
+# Examples 8-10 of the guide only say "see how to run the gst-launch-1.0
+# command"; the commands are those of the producer SDK's README, which the
+# guide points to (upstream-kvssink.md), in the same placeholder style.
+UPSTREAM_AV_CAMERA = (  # Example 8: audio and video, Raspberry Pi / Ubuntu.
+    'v4l2src device=/dev/video0 ! videoconvert ! '
+    'video/x-raw,format=I420,width=640,height=480,framerate=30/1 ! x264enc '
+    'bframes=0 key-int-max=45 bitrate=500 tune=zerolatency ! '
+    'video/x-h264,stream-format=avc,alignment=au ! kvssink name=sink '
+    'stream-name="YourStreamName" access-key="YourAccessKey" '
+    'secret-key="YourSecretKey" alsasrc device=hw:1,0 ! audioconvert ! '
+    'avenc_aac ! queue ! sink.')
+
+UPSTREAM_AV_MKV = (  # Example 10: upload an MKV file with audio and video.
+    'filesrc location="YourAudioVideo.mkv" ! matroskademux name=demux ! '
+    'queue ! h264parse ! kvssink name=sink stream-name="YourStreamName" '
+    'access-key="YourAccessKey" secret-key="YourSecretKey" '
+    'streaming-type=offline demux. ! queue ! aacparse ! sink.')
+
+UPSTREAM_AV_MP4 = (  # The README's MP4 variant of example 10.
+    'filesrc location="YourAudioVideo.mp4" ! qtdemux name=demux ! queue ! '
+    'h264parse ! video/x-h264,stream-format=avc,alignment=au ! kvssink '
+    'name=sink stream-name="YourStreamName" access-key="YourAccessKey" '
+    'secret-key="YourSecretKey" streaming-type=offline demux. ! queue ! '
+    'aacparse ! sink.')
+
+V4L2_CAMERA = "v4l2src do-timestamp=TRUE device=/dev/video0"
+
+
+def adapt(command: str, kvs: KvsLocal, stream: str,
+          sources: Optional[Dict[str, str]] = None) -> str:
+    """The guide's command with its sources replaced and kvslocal's
+    endpoint, keys and region: nothing else changes.
+
+    ``sources`` maps text of the command (a camera, a file name, the RTSP
+    URL) to its stand-in; every key and every placeholder must occur.
+    """
+    swaps = dict(sources or {})
+    swaps.update({
+        '"YourAccessKey"': f'"{kvs.access_key}"',
+        '"YourSecretKey"': f'"{kvs.secret_key}"',
+    })
+    if '"YourStreamName"' in command:  # Example 3 names its stream "plugin".
+        swaps['"YourStreamName"'] = f'"{stream}"'
+    if '"YourAWSRegion"' in command:  # The A/V examples name no region.
+        swaps['"YourAWSRegion"'] = f'"{kvs.region}"'
+    out = command
+    for old, new in swaps.items():
+        assert command.count(old) == 1, f"{old!r} not once in {command!r}"
+        out = out.replace(old, new)
+    assert out.count("kvssink ") == 1, out
+    return out.replace("kvssink ", f"kvssink endpoint-uri={kvs.url} ", 1)
+
+
+def launch_args(command: str) -> List[str]:
+    """The argv a shell would give gst-launch-1.0 for the command."""
+    return shlex.split(command)
+
+
+# --- RTSP server. -----------------------------------------------------
+
+class RtspServer:
+    """rtsp_server.py in a subprocess: ``with RtspServer({"av": launch})``.
+
+    ``urls[mount]`` is the rtsp:// URL of each mount. Every client gets its
+    own media from the start of the file.
+    """
+
+    def __init__(self, mounts: Dict[str, str], start_timeout: float = 30):
+        self.mounts = mounts
+        self.start_timeout = start_timeout
+        self.urls: Dict[str, str] = {}
+        self.proc: Optional[subprocess.Popen] = None
+
+    def __enter__(self) -> "RtspServer":
+        args = [PYTHON, os.path.join(HERE, "rtsp_server.py")]
+        for mount, launch in self.mounts.items():
+            args += [mount, launch]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL)
+        lines = self._read_lines(len(self.mounts) + 1)
+        for mount, line in zip(self.mounts, lines):
+            assert line.startswith("rtsp://127.0.0.1:"), lines
+            self.urls[mount] = line
+        return self
+
+    def _read_lines(self, count: int) -> List[str]:
+        assert self.proc is not None and self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        selector = selectors.DefaultSelector()
+        selector.register(fd, selectors.EVENT_READ)
+        deadline = time.monotonic() + self.start_timeout
+        data = b""
+        try:
+            while data.count(b"\n") < count:
+                remaining = deadline - time.monotonic()
+                assert remaining > 0 and selector.select(remaining), \
+                    f"rtsp_server.py did not start: {data!r}"
+                piece = os.read(fd, 4096)
+                assert piece, f"rtsp_server.py exited: {data!r}"
+                data += piece
+        finally:
+            selector.close()
+        return data.decode().split("\n")[:count]
+
+    def __exit__(self, *exc) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc.stdout.close()
+
+
+# --- In-process pipelines. ----------------------------------------------
+
+class InProcess:
+    """A pipeline in this process, run to EOS or ERROR.
+
+    Counts buffers and events reaching every pad of the kvssink named
+    ``sink_name`` (request pads are counted from when they are added), and
+    keeps every element message as a dict (``messages(name)``).
+    """
+
+    def __init__(self, description: str, sink_name: str = "s"):
+        self.Gst = gst()
+        self.pipeline = self.Gst.parse_launch(description)
+        self.sink = self.pipeline.get_by_name(sink_name)
+        assert self.sink is not None, f"no element named {sink_name}"
+        self.buffers: Dict[str, int] = {}
+        self.elements: List[dict] = []
+        self.error: Optional[str] = None
+        self.error_details: Optional[dict] = None
+        self.warnings: List[str] = []
+        self.sink.connect("pad-added", lambda _e, pad: self._watch(pad))
+        for pad in self.sink.sinkpads:
+            self._watch(pad)
+
+    def _watch(self, pad) -> None:
+        name = pad.get_name()
+        self.buffers.setdefault(name, 0)
+
+        def on_buffer(_pad, _info):
+            self.buffers[name] += 1
+            return self.Gst.PadProbeReturn.OK
+        pad.add_probe(self.Gst.PadProbeType.BUFFER, on_buffer)
+
+    def messages(self, name: str) -> List[dict]:
+        return [m for m in self.elements if m["_name"] == name]
+
+    def run(self, on_message: Optional[Callable] = None,
+            timeout_s: float = HANG_GUARD_S,
+            stop_state=None) -> "InProcess":
+        """Plays to EOS or ERROR (or until ``on_message`` returns True),
+        then sets ``stop_state`` (default NULL)."""
+        Gst = self.Gst
+        bus = self.pipeline.get_bus()
+        ret = self.pipeline.set_state(Gst.State.PLAYING)
+        assert ret != Gst.StateChangeReturn.FAILURE, "cannot play"
+        deadline = time.monotonic() + timeout_s
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                assert remaining > 0, "pipeline hung"
+                msg = bus.timed_pop(int(remaining * Gst.SECOND))
+                if msg is None:
+                    continue
+                if self._record(msg):
+                    break
+                if on_message is not None and on_message(msg):
+                    break
+        finally:
+            self.pipeline.set_state(
+                stop_state if stop_state is not None else Gst.State.NULL)
+        return self
+
+    def _record(self, msg) -> bool:
+        """Keeps what the message says; True at EOS or ERROR."""
+        Gst = self.Gst
+        if msg.type == Gst.MessageType.ELEMENT:
+            self.elements.append(structure_dict(msg.get_structure()))
+        elif msg.type == Gst.MessageType.WARNING:
+            err, dbg = msg.parse_warning()
+            self.warnings.append(f"{err.message} ({dbg})")
+        elif msg.type == Gst.MessageType.ERROR:
+            err, dbg = msg.parse_error()
+            self.error = f"{err.message}\n{dbg}"
+            details = msg.parse_error_details()
+            self.error_details = (structure_dict(details)
+                                  if details is not None else None)
+            return True
+        elif msg.type == Gst.MessageType.EOS:
+            return True
+        return False
+
+    def stats(self) -> dict:
+        return structure_dict(self.sink.get_property("stats"))
+
+
+# --- kvslocal records, /proc. -----------------------------------------
+
+def frames_by_track(fragments: List[dict]) -> Dict[str, int]:
+    """Frames kvslocal stored per MKV track number ("1", "2")."""
+    totals: Dict[str, int] = {}
+    for f in fragments:
+        for track, n in f["frame_counts"].items():
+            totals[track] = totals.get(track, 0) + n
+    return totals
+
+
+def thread_count() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+def fd_count() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def python() -> str:
+    """The interpreter examples run with (the one with PyGObject)."""
+    return PYTHON if os.path.exists(PYTHON) else sys.executable
