@@ -271,6 +271,7 @@ size_t ContentStore::Read(UploadCursor* cursor, uint8_t* out, size_t capacity,
     }
     if (at_start && entered != nullptr) entered->push_back(f->info);
     f->reading = true;
+    f->dispatched = true;
     const Piece& p = f->pieces[cursor->piece];
     size_t n = std::min<size_t>(capacity - total, p.length - cursor->offset);
     std::memcpy(out + total, p.data() + cursor->offset, n);

@@ -39,8 +39,13 @@
 //   - realtime: the first fragment KVS has not RECEIVED (a RECEIVED
 //     fragment whose session ended is final: KVS has all of it), and no
 //     further back than `replay_window_ms` (replay-duration) before the
-//     newest fragment; older unacknowledged fragments are dropped and
-//     reported (the stream catches up with live instead).
+//     newest fragment. The window only limits the rollback over fragments
+//     an earlier session already sent (in whole or in part) without an
+//     acknowledgement: those older than the window are dropped and reported
+//     (the stream catches up with live instead). A fragment no session has
+//     sent yet is never dropped by the window, however old (e.g. a file
+//     pushed faster than real time while the first session was starting):
+//     only storage-size and buffer-duration evict it, and it is reported.
 //
 // Per client (process): ClientTotals() sums every live store's storage
 // size and bytes held, kept in atomics as bytes come and go.
@@ -299,8 +304,10 @@ class ContentStore {
     uint64_t header_id = 0;
     std::vector<Piece> pieces;
     bool complete = false;
-    bool reading = false;            // A cursor is inside it: never evict.
-    bool sent = false;               // The current session passed its end.
+    bool reading = false;     // A cursor is inside it: never evict.
+    bool sent = false;        // The current session passed its end.
+    bool dispatched = false;  // Some session read a byte of it: only such
+                              // fragments are subject to the replay window.
     bool in_flight_evicted = false;  // Evicted after it was sent; reported
                                      // if its session ends unacknowledged.
     bool settled = false;  // Realtime: RECEIVED by a session that ended.

@@ -215,12 +215,16 @@ void ContentStore::SettleEndedSession(Dropped* dropped) {
   FreeAcknowledged();
 }
 
+// Realtime rollback is bounded by replay-duration, as upstream's (B.4): it
+// moves back over what earlier sessions sent. What no session sent yet is
+// ahead of that rollback and is always sent; only storage-size and
+// buffer-duration can evict it (MakeRoom), and they report it.
 uint64_t ContentStore::ReplayPoint(int64_t replay_window_ms, Dropped* dropped) {
   int64_t newest = fragments_.empty() ? 0 : fragments_.back().info.timecode;
   for (Fragment& f : fragments_) {
     if (f.pieces.empty() || Freeable(f)) continue;
     bool too_old = realtime() && replay_window_ms > 0 && f.complete &&
-                   newest - f.info.timecode > replay_window_ms;
+                   f.dispatched && newest - f.info.timecode > replay_window_ms;
     if (!too_old) return f.info.index;
     Drop(&f, DropReason::kReplayWindow, dropped);
   }

@@ -6,8 +6,6 @@ plays much faster than real time. When the first PutMedia session starts
 late (here: kvslocal fails the first two GetDataEndpoint calls, so the
 uploader retries), the whole file is already in the store.
 """
-import pytest
-
 from cases import BY_NAME
 from mediautil import kvssink_description, upload
 from sinkutil import error_acks
@@ -17,15 +15,6 @@ def total_frames(kvs, stream):
     return sum(sum(f["frame_counts"].values()) for f in kvs.fragments(stream))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kvscore/store (content_store_space.cc, commit e8ba7b2): when the first "
-    "PutMedia session opens its cursor, fragments more than replay-duration "
-    "(40 s) older than the newest are dropped as 'replay-window' although "
-    "they were never sent, and fit in storage-size and buffer-duration "
-    "(120 s): rtp_voip_g711a_8k.pcap (110 s, 56 fragments) loses 17-27 "
-    "fragments (1700-2700 of 5535 frames; uploader.cc ReportDropped "
-    "'replay-window'). The same happens without faults on a loaded machine "
-    "(about 2 runs in 3 of the media suite at load 2 on 2 cores)"))
 def test_file_longer_than_replay_duration_loses_nothing(media_kvs):
     media_kvs.add_fault(type="fail_operation", stream="late-session",
                         operation="GetDataEndpoint", count=2, status=500,

@@ -102,6 +102,8 @@ TEST(ContentStoreReplayTest, RealtimeDoesNotResendReceivedFragments) {
   }
 }
 
+// The window bounds the rollback over what an earlier session sent and KVS
+// never acknowledged (upstream-kvssink.md B.4).
 TEST(ContentStoreReplayTest, RealtimeReplaysAtMostTheReplayWindow) {
   ContentStore store(StoreOptions{});
   store.SetHeader(1, MakeBytes({'H'}));
@@ -109,7 +111,14 @@ TEST(ContentStoreReplayTest, RealtimeReplaysAtMostTheReplayWindow) {
   store.SetEvictionListener([&](const FragmentInfo& info, DropReason why) {
     dropped.emplace_back(info.timecode, why);
   });
-  for (int64_t t : {1000, 2000, 3000, 4000, 5000}) {
+  for (int64_t t : {1000, 2000, 3000}) {
+    ASSERT_TRUE(store.BeginFragment(t, {Text("F")}, 0).ok());
+  }
+  UploadCursor first = store.OpenCursor(2500);
+  ReadState state;
+  EXPECT_EQ(Drain(&store, &first, &state), "HFFF");  // Sent, never ACKed.
+  store.ReleaseCursor(first);
+  for (int64_t t : {4000, 5000}) {
     ASSERT_TRUE(store.BeginFragment(t, {Text("F")}, 0).ok());
   }
   // A session from 5000 - 2500 = 2500 on: 1000 and 2000 are dropped.
@@ -121,6 +130,52 @@ TEST(ContentStoreReplayTest, RealtimeReplaysAtMostTheReplayWindow) {
   EXPECT_EQ(dropped[1].first, 2000);
   EXPECT_EQ(store.counters().evicted_fragments, 2u);
   EXPECT_EQ(store.counters().fragments_held, 3u);
+}
+
+// A first session that starts late (e.g. a file pushed faster than real
+// time while the control plane retried) sends everything held, however
+// far back: the replay window never drops what no session has sent.
+TEST(ContentStoreReplayTest, WindowNeverDropsFragmentsNoSessionSent) {
+  ContentStore store(StoreOptions{});
+  store.SetHeader(1, MakeBytes({'H'}));
+  int dropped = 0;
+  store.SetEvictionListener(
+      [&](const FragmentInfo&, DropReason) { ++dropped; });
+  std::string expected = "H";
+  for (int64_t t = 1000; t <= 110000; t += 1000) {
+    ASSERT_TRUE(store.BeginFragment(t, {Text("F")}, 0).ok());
+    expected += "F";
+  }
+  UploadCursor cursor = store.OpenCursor(40000);
+  EXPECT_EQ(cursor.fragment, 0u);
+  ReadState state;
+  EXPECT_EQ(Drain(&store, &cursor, &state, 64), expected);
+  EXPECT_EQ(dropped, 0);
+  EXPECT_EQ(store.counters().evicted_fragments, 0u);
+}
+
+// Partly sent counts as sent: a fragment whose first bytes went out in a
+// session that died is subject to the window; the next one is not.
+TEST(ContentStoreReplayTest, PartlySentFragmentIsSubjectToTheWindow) {
+  ContentStore store(StoreOptions{});
+  store.SetHeader(1, MakeBytes({'H'}));
+  std::vector<int64_t> dropped;
+  store.SetEvictionListener([&](const FragmentInfo& info, DropReason why) {
+    EXPECT_EQ(why, DropReason::kReplayWindow);
+    dropped.push_back(info.timecode);
+  });
+  ASSERT_TRUE(store.BeginFragment(1000, {Text("AAAA")}, 0).ok());
+  ASSERT_TRUE(store.BeginFragment(2000, {Text("BBBB")}, 0).ok());
+  UploadCursor first = store.OpenCursor(500);
+  uint8_t buf[8];
+  ReadState state;
+  ASSERT_EQ(store.Read(&first, buf, 3, &state), 3u);  // "HAA"
+  store.ReleaseCursor(first);
+  ASSERT_TRUE(store.BeginFragment(3000, {Text("C")}, 0).ok());
+  UploadCursor replay = store.OpenCursor(500);
+  EXPECT_EQ(dropped, std::vector<int64_t>{1000});
+  EXPECT_EQ(replay.fragment, 1u);
+  EXPECT_EQ(Drain(&store, &replay, &state), "HBBBBC");
 }
 
 TEST_F(ContentStoreTest, FinishEndsTheBodyAfterTheLastAck) {
