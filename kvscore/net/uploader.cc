@@ -220,6 +220,7 @@ void Uploader::OpenSession() {
   params.api = config_.api;
   params.replay_window_ms = config_.replay_duration_ms;
   ++session_generation_;
+  ack_error_ = Status::Ok();
   {
     std::lock_guard<std::mutex> lock(counters_mutex_);
     ++counters_.sessions;
@@ -311,11 +312,14 @@ void Uploader::OnAck(PutMediaSession* session, const FragmentAck& ack,
       listener_->OnFragmentSkipped(info, status);
     }
     // KVS ends the request after an ERROR; don't wait for it to notice.
+    // The response usually ends right behind the ERROR: whichever comes
+    // first handles the failure, with the ERROR's classification.
+    ack_error_ = status;
     uint64_t generation = session_generation_;
-    RunOnThread([this, generation, status] {
+    RunOnThread([this, generation] {
       if (generation != session_generation_ || !session_) return;
       session_.reset();
-      HandleSessionError(status);
+      HandleSessionError(ack_error_);
     });
     return;
   }
@@ -338,7 +342,7 @@ void Uploader::OnSessionEnded(PutMediaSession* session, SessionEnd end,
       OpenSession();
       return;
     case SessionEnd::kFailed:
-      HandleSessionError(status);
+      HandleSessionError(ack_error_.ok() ? status : ack_error_);
       return;
   }
 }

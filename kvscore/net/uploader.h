@@ -246,6 +246,7 @@ class Uploader : public std::enable_shared_from_this<Uploader>,
   bool fatal_ = false;
   Status fatal_status_;
   uint64_t session_generation_ = 0;  // Bumped per PutMedia session.
+  Status ack_error_;                 // The current session's ERROR ACK, if any.
   std::mt19937_64 random_;
 };
 

@@ -267,9 +267,11 @@ class Producer:
     def stats(self) -> dict:
         return structure_dict(self.sink.get_property("stats"))
 
-    def finish(self, guard_s: float = HANG_GUARD_S) -> dict:
+    def finish(self, guard_s: float = 150) -> dict:
         """Sends EOS, waits for kvssink's EOS (everything acknowledged or
-        stop-stream-timeout), stops, and returns the final stats."""
+        stop-stream-timeout, 120 s by default: the guard is longer, so a
+        stuck drain shows up in the ledger), stops, and returns the final
+        stats."""
         self.pipeline.send_event(self.Gst.Event.new_eos())
         self.wait_for(lambda: self.eos, "EOS", guard_s)
         self.final_stats = self.stats()
