@@ -190,6 +190,8 @@ class InProcess:
         self.sink = self.pipeline.get_by_name(sink_name)
         assert self.sink is not None, f"no element named {sink_name}"
         self.buffers: Dict[str, int] = {}
+        self.running_times: Dict[str, list] = {}  # (running time, key)
+        self.final_stats: Optional[dict] = None  # The stats at EOS.
         self.elements: List[dict] = []
         self.error: Optional[str] = None
         self.error_details: Optional[dict] = None
@@ -199,13 +201,41 @@ class InProcess:
             self._watch(pad)
 
     def _watch(self, pad) -> None:
+        Gst = self.Gst
         name = pad.get_name()
         self.buffers.setdefault(name, 0)
+        self.running_times.setdefault(name, [])
+        segment = [None]
 
-        def on_buffer(_pad, _info):
-            self.buffers[name] += 1
-            return self.Gst.PadProbeReturn.OK
-        pad.add_probe(self.Gst.PadProbeType.BUFFER, on_buffer)
+        def on_data(_pad, info):
+            if info.type & Gst.PadProbeType.BUFFER:
+                self.buffers[name] += 1
+                buf = info.get_buffer()
+                ts = buf.pts if buf.pts != Gst.CLOCK_TIME_NONE else buf.dts
+                rt = (segment[0].to_running_time(Gst.Format.TIME, ts)
+                      if segment[0] is not None else ts)
+                key = not buf.has_flags(Gst.BufferFlags.DELTA_UNIT)
+                self.running_times[name].append((rt, key))
+            else:
+                event = info.get_event()
+                if event.type == Gst.EventType.SEGMENT:
+                    segment[0] = event.parse_segment()
+            return Gst.PadProbeReturn.OK
+        pad.add_probe(Gst.PadProbeType.BUFFER
+                      | Gst.PadProbeType.EVENT_DOWNSTREAM, on_data)
+
+    def expected_frames(self) -> Dict[str, int]:
+        """Buffers each pad received that kvssink must store: a fragment
+        starts at a video key frame, so video before the first one and
+        audio presented before it (by running time) are dropped."""
+        video = [p for p in self.running_times if p.startswith("video")]
+        if not video:
+            return dict(self.buffers)
+        keys = [rt for rt, key in self.running_times[video[0]] if key]
+        assert keys, "no video key frame reached kvssink"
+        first_key = keys[0]
+        return {pad: sum(1 for rt, _ in times if rt >= first_key)
+                for pad, times in self.running_times.items()}
 
     def messages(self, name: str) -> List[dict]:
         return [m for m in self.elements if m["_name"] == name]
@@ -252,6 +282,7 @@ class InProcess:
                                   if details is not None else None)
             return True
         elif msg.type == Gst.MessageType.EOS:
+            self.final_stats = self.stats()
             return True
         return False
 
