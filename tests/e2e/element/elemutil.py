@@ -21,10 +21,14 @@ import sys
 import time
 from typing import Callable, Dict, List, Optional
 
+import pytest
+
 from kvslocal_fixture import PYTHON, KvsLocal
-from sinkutil import HANG_GUARD_S, gst, structure_dict
+from sinkutil import HANG_GUARD_S, gst, media, structure_dict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Big Buck Bunny, 10 s: H.264 (240 frames, an IDR every 60) and AAC (431).
+BBB = "bbb_h264_high_nob_aac_1280x720_10s.mp4"
 
 # --- The seed guide (kvs-developer-guide.txt, "Example GStreamer Launch
 # Commands"), one line each as printed, line breaks joined. -------------
@@ -172,6 +176,24 @@ class RtspServer:
                 self.proc.kill()
                 self.proc.wait()
             self.proc.stdout.close()
+
+
+def bbb_mounts() -> Dict[str, str]:
+    """Big Buck Bunny re-payloaded without re-encoding: ``video`` (H.264
+    only, pay0) and ``av`` (H.264 pay0 + AAC pay1)."""
+    demux = f"filesrc location={media(BBB)} ! qtdemux name=d"
+    video = "d.video_0 ! queue ! h264parse ! rtph264pay name=pay0 pt=96"
+    audio = "d.audio_0 ! queue ! aacparse ! rtpmp4gpay name=pay1 pt=97"
+    return {"video": f"( {demux} {video} )",
+            "av": f"( {demux} {video} {audio} )"}
+
+
+@pytest.fixture(scope="module")
+def rtsp():
+    """rtsp://127.0.0.1:PORT/{video,av}: bbb at its real pace, from the
+    start for every client. A test module imports this fixture."""
+    with RtspServer(bbb_mounts()) as server:
+        yield server.urls
 
 
 # --- In-process pipelines. ----------------------------------------------

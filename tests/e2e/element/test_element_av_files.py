@@ -7,8 +7,7 @@ track 1 and audio track 2, one end of stream after both pads' EOS.)
 """
 import threading
 
-from conftest import BBB
-from elemutil import InProcess, frames_by_track
+from elemutil import BBB, InProcess, frames_by_track
 from sinkutil import assert_fragments_sane, error_acks, media, sink_props
 
 IPCAM = "ipcam_h264_main_1280x720_g711a.flv"

@@ -15,11 +15,11 @@ import os
 
 import pytest
 
-from conftest import BBB
-from elemutil import (GUIDE_RASPBERRY_PI, GUIDE_RTSP, GUIDE_USB_ENCODE,
+from elemutil import (BBB, GUIDE_RASPBERRY_PI, GUIDE_RTSP, GUIDE_USB_ENCODE,
                       GUIDE_USB_PREENCODED, UPSTREAM_AV_CAMERA,
                       UPSTREAM_AV_MKV, UPSTREAM_AV_MP4, V4L2_CAMERA, adapt,
                       frames_by_track)
+from elemutil import rtsp  # noqa: F401 (fixture)
 from kvslocal_fixture import KvsLocal
 from sinkutil import (assert_fragments_sane, error_acks, ffprobe_count, media,
                       run_pipeline, sink_env)

@@ -10,8 +10,8 @@ frame; over UDP it must be what reached the element.
 """
 import pytest
 
-from conftest import BBB
-from elemutil import InProcess, RtspServer, frames_by_track
+from elemutil import BBB, InProcess, RtspServer, frames_by_track
+from elemutil import rtsp  # noqa: F401 (fixture)
 from sinkutil import (assert_fragments_sane, error_acks, ffprobe_count, media,
                       sink_props)
 
