@@ -99,6 +99,12 @@ bool Interleaver::Active(uint32_t track) const {
   return !it->second.ended || !it->second.queue.empty();
 }
 
+int64_t Interleaver::HeadKey(uint32_t track) const {
+  auto it = tracks_.find(track);
+  if (it == tracks_.end() || it->second.queue.empty()) return INT64_MAX;
+  return it->second.queue.front().key;
+}
+
 size_t Interleaver::queued() const {
   size_t n = passthrough_.size();
   for (const auto& entry : tracks_) n += entry.second.queue.size();

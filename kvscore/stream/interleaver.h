@@ -72,6 +72,9 @@ class Interleaver {
   // has frames queued.
   bool Active(uint32_t track) const;
 
+  // The key of `track`'s first queued frame (ns); INT64_MAX when none.
+  int64_t HeadKey(uint32_t track) const;
+
   // Frames queued across tracks.
   size_t queued() const;
 

@@ -81,7 +81,7 @@ Status Packager::PutFrame(Frame frame, int64_t now_mono_ns) {
   }
   if (!IsVideo(it->second.config.codec)) frame.flags |= kFrameFlagKey;
   TimestampSanitizer& sanitizer = it->second.sanitizer;
-  sanitizer.Repair(&frame, &counters_.repairs);
+  sanitizer.Repair(&frame, &counters_.repairs, now_mono_ns);
   if (frame.pts == kNoTimestamp) {
     ++counters_.dropped_frames;
     ++counters_.repairs.dropped;
@@ -115,19 +115,35 @@ Status Packager::DescribeFromKeyFrame(TrackState* track, const Frame& frame) {
   return Status::Ok();
 }
 
-std::vector<uint32_t> Packager::WantedHeader(uint32_t with_track) const {
+std::vector<uint32_t> Packager::WantedHeader(const Frame& first) const {
+  // A fragment that starts at `first` lists the tracks sure to have a frame
+  // in it (KVS rejects one with a header track missing, 4011): `first`'s,
+  // and the active ones. Every active track has a frame queued in the
+  // interleaver (that is when it releases `first`), due next unless it is
+  // beyond the longest fragment (released by the media-span bound).
+  int64_t horizon = first.pts + config_.max_fragment_ns;
   std::vector<uint32_t> ids;
   for (bool video : {true, false}) {
     for (const auto& t : tracks_) {
       if (IsVideo(t.second.config.codec) != video || !t.second.described) {
         continue;
       }
-      if (t.first == with_track || interleaver_.Active(t.first)) {
+      if (t.first == first.track || (interleaver_.Active(t.first) &&
+                                     interleaver_.HeadKey(t.first) < horizon)) {
         ids.push_back(t.first);
       }
     }
   }
   return ids;
+}
+
+bool Packager::FragmentLacksActiveTrack(const Frame& frame) const {
+  for (uint32_t id : header_tracks_) {
+    const TrackState& t = tracks_.at(id);
+    if (t.frames_in_fragment > 0) continue;
+    if (id == frame.track || interleaver_.Active(id)) return true;
+  }
+  return false;
 }
 
 bool Packager::WantsNewFragment(const TrackState& track, const Frame& frame,
@@ -152,6 +168,11 @@ bool Packager::WantsNewFragment(const TrackState& track, const Frame& frame,
   // Frames presented after this key frame are already in the fragment
   // (a pad ran ahead): cutting here would overlap them; wait.
   if (frame.pts <= fragment_max_pts_) return false;
+  // A header track that can still deliver has no frame in the fragment
+  // yet (it stalled right after the fragment began): closing now would
+  // get the fragment rejected (4011); it grows until the track delivers
+  // or the fragment limits force the cut.
+  if (FragmentLacksActiveTrack(frame)) return false;
   // New codec data is applied at once (a caps change); a track joining or
   // leaving waits for the normal boundary, so flapping pads can't churn
   // PutMedia sessions.
@@ -218,7 +239,7 @@ Status Packager::InstallHeader(const std::vector<uint32_t>& ids) {
 
 Status Packager::StartFragment(const Frame& frame, int64_t pts,
                                int64_t now_mono_ns) {
-  std::vector<uint32_t> ids = WantedHeader(frame.track);
+  std::vector<uint32_t> ids = WantedHeader(frame);
   if (header_dirty_ || ids != header_tracks_) {
     KVS_RETURN_IF_ERROR(InstallHeader(ids));
   }

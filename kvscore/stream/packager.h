@@ -142,7 +142,11 @@ class Packager {
   Status Write(Frame frame, int64_t now_mono_ns);
   Status DescribeFromKeyFrame(TrackState* track, const Frame& frame);
   bool HasVideo() const;
-  std::vector<uint32_t> WantedHeader(uint32_t with_track) const;
+  // The tracks of the header for a fragment starting at `first`.
+  std::vector<uint32_t> WantedHeader(const Frame& first) const;
+  // True when a header track that can still deliver (or `frame`'s own)
+  // has no frame in the open fragment.
+  bool FragmentLacksActiveTrack(const Frame& frame) const;
   bool WantsNewFragment(const TrackState& track, const Frame& frame,
                         bool* forced) const;
   Status StartFragment(const Frame& frame, int64_t pts, int64_t now_mono_ns);

@@ -9,21 +9,25 @@
 //
 //   filled      a missing PTS or DTS taken from the other; both missing:
 //               the previous DTS plus the frame duration (the frame's own,
-//               else the last seen, else `default_duration_ns`).
+//               else the last seen, else `default_duration_ns`), or plus
+//               the real time since the previous frame after an outage.
 //   dts_clamped a DTS earlier than the previous one raised to it (decode
 //               order must not go back).
 //   reanchored  a jump back of more than `reset_threshold_ns` (a source
-//               reset), or, on a track without reordering, of more than
-//               max(2 frame durations, `step_threshold_ns`) (a clock step):
+//               reset), or of more than max(`step_threshold_ns`, 2 frame
+//               durations + (with B-frames) 2 reorder delays) (a clock step):
 //               this and later frames are shifted to continue right after
-//               the previous frame, so the timeline never goes back. Smaller
+//               the previous frame (after an outage: as much later as the
+//               real time that passed), so the timeline never goes back.
+//               Smaller
 //               steps back are jitter: clamped and nudged, without
 //               accumulating an offset.
 //   gaps        a jump forward of more than `reset_threshold_ns`: kept as
 //               is (real time), counted; the packager starts a new fragment.
 //   nudged      a PTS equal to or earlier than the previous PTS of a track
 //               without reordering (audio, or video without B-frames)
-//               moved 1 ms after it, so no two frames share a timestamp.
+//               moved 1 ms after it (after an outage: as much later as the
+//               real time that passed), so no two frames share a timestamp.
 //
 // B-frames (PTS != DTS) pass unchanged: PTS may go back in decode order.
 // Pure logic on values; one instance per track; not thread-safe.
@@ -72,21 +76,32 @@ class TimestampSanitizer {
 
   // Repairs `frame` in place (pts, dts, duration) and counts repairs in
   // `counters`. Afterwards pts and dts are set, dts never decreases, and
-  // (without reordering) pts strictly increases.
-  void Repair(Frame* frame, RepairCounters* counters);
+  // (without reordering) pts strictly increases. `now_ns` is the frame's
+  // arrival (monotonic ns; kNoTimestamp if unknown): a filled or
+  // re-anchored frame after an outage is placed at the real time that
+  // passed since the previous one.
+  void Repair(Frame* frame, RepairCounters* counters,
+              int64_t now_ns = kNoTimestamp);
 
   // The largest PTS - DTS seen (the decoder's reorder delay), ns.
   int64_t reorder_delay_ns() const { return reorder_delay_; }
 
  private:
   int64_t Duration(const Frame& frame) const;
+  // The real time since the previous frame arrived when it exceeds that
+  // frame's duration by more than `step_threshold_ns` (an outage, not
+  // arrival jitter), else 0. A frame whose timestamps can't be used (filled,
+  // re-anchored, nudged) goes at least that far after the previous one.
+  int64_t Outage(int64_t now_ns) const;
 
   SanitizerOptions options_;
   bool started_ = false;
   int64_t offset_ = 0;  // Added to incoming timestamps (re-anchoring).
   int64_t last_dts_ = 0;
+  int64_t last_source_dts_ = 0;  // Last DTS the source gave (+ offset_).
   int64_t last_pts_ = 0;
   int64_t last_duration_ = 0;
+  int64_t last_arrival_ = kNoTimestamp;  // Monotonic ns of the last frame.
   int64_t reorder_delay_ = 0;
   bool reordered_ = false;  // PTS != DTS was seen: B-frames.
 };

@@ -614,33 +614,33 @@ TEST(ChaosTest, KvsAcceptsEveryFragmentAndDriftIsBounded) {
 }
 
 // With silent pads as well (a track stops for 1.5..8 s of real time, its
-// timestamps then jump as much). Seed 837 (AAC + AAC, one with a back step,
-// the other silent 3 times): segment 0 cluster 3 (timecode
-// 1700000006078) lists track 1 in its header but holds only track 2's 10
-// frames: KVS ERROR 4011. Over 20000 seeds: 17 seeds with 4011, 30 with a
-// frame placed seconds from its real time (e.g. seed 1231, 1741).
-TEST(ChaosTest, DISABLED_SilentPadsKeepKvsAcceptance) {
+// timestamps then jump as much). Regression: seed 837 (AAC + AAC, both
+// silent at once for seconds) once began a fragment with both tracks in
+// its header, then cut it when the first track came back, before that
+// track had a frame in it: KVS ERROR 4011. A fragment now grows until
+// every header track that can still deliver has a frame in it.
+TEST(ChaosTest, SilentPadsKeepKvsAcceptance) {
   ChaosOptions options;
   options.silent_pads = true;
   RunChaos(options, /*no_track_drops=*/false);
 }
 
 // Without silences every track delivers all the time, so nothing should be
-// dropped beyond frames before the first key frame. A sub-threshold clock
-// step back on an audio track (0.1..4 s) makes the interleaver declare the
-// track silent and the packager drop its frames: e.g. seed 2 (A-law + AAC,
-// the AAC stepping back 2498 ms) drops 1086 AAC frames; 131 of the 1000
-// seeds drop frames this way (PackagerBugTest.
-// DISABLED_AudioClockStepBackKeepsTheTrack is the minimal case).
-TEST(ChaosTest, DISABLED_NothingIsDroppedWhileEveryTrackDelivers) {
+// dropped beyond frames before the first key frame. Regression: a
+// sub-threshold clock step back on an audio track (0.1..4 s) once made the
+// interleaver declare the track silent and the packager drop its frames
+// (seed 2: 1086 AAC frames; 131 of the 1000 seeds); the sanitizer now
+// re-anchors such steps (PackagerBugTest.AudioClockStepBackKeepsTheTrack is
+// the minimal case).
+TEST(ChaosTest, NothingIsDroppedWhileEveryTrackDelivers) {
   RunChaos(ChaosOptions(), /*no_track_drops=*/true);
 }
 
 // -- Minimal reproducers of what the chaos found (and of the e2e bugs) ----
 //
 // Each feeds the Packager a small, fixed sequence and walks the output as
-// above. DISABLED_ while the bug stands (tests/e2e/media has the pipeline
-// versions); run with --gtest_also_run_disabled_tests.
+// above (tests/e2e/media has the pipeline versions). Each failed before its
+// fix; the comments describe the bug that was.
 
 class PackagerBugTest : public ::testing::Test {
  protected:
@@ -718,10 +718,10 @@ class PackagerBugTest : public ::testing::Test {
 // is pending), as tests/e2e/media/test_media_interleave.py forces through
 // kvssink: the 45 audio frames wait in the interleaver, the audio track
 // ends, and when the video's first key frame starts the first fragment,
-// WantedHeader() leaves the audio out (Interleaver::Active() is false for
-// an ended track even with frames queued): all 45 are dropped
+// WantedHeader() left the audio out (Interleaver::Active() was false for
+// an ended track even with frames queued): all 45 were dropped
 // (repairs.dropped) instead of going into the first fragment.
-TEST_F(PackagerBugTest, DISABLED_AudioThatEndedWithFramesQueuedIsWritten) {
+TEST_F(PackagerBugTest, AudioThatEndedWithFramesQueuedIsWritten) {
   TrackConfig pending = Video();
   pending.pending = true;
   pending.codec_private.clear();
@@ -741,11 +741,11 @@ TEST_F(PackagerBugTest, DISABLED_AudioThatEndedWithFramesQueuedIsWritten) {
 
 // B-frames whose largest PTS - DTS (334 ms) exceeds the key frames' own
 // (133 ms), with audio, as in cartoon_h264_high_bframes_aac_388x300.flv:
-// the interleaver keys video by DTS + the largest delay seen, so audio up
-// to the second IDR's DTS + 334 ms is written before it, the IDR then
-// presents before frames already in the fragment, and WantsNewFragment()
-// refuses to cut there: one 6 s fragment instead of two.
-TEST_F(PackagerBugTest, DISABLED_KeyFrameAfterDeepReorderStartsAFragment) {
+// the interleaver keyed video by DTS + the largest delay seen, so audio up
+// to the second IDR's DTS + 334 ms was written before it, the IDR then
+// presented before frames already in the fragment, and WantsNewFragment()
+// refused to cut there: one 6 s fragment instead of two.
+TEST_F(PackagerBugTest, KeyFrameAfterDeepReorderStartsAFragment) {
   ASSERT_TRUE(packager_.SetTracks({Video(), ALaw()}).ok());
   int64_t audio = 133;
   for (int k = 0; k < 90; ++k) {  // 15 fps, decode order.
@@ -765,11 +765,11 @@ TEST_F(PackagerBugTest, DISABLED_KeyFrameAfterDeepReorderStartsAFragment) {
 
 // Live A/V; at 3 s the audio clock steps back 2 s (below the 5 s reset
 // threshold) while the audio keeps arriving in real time. The sanitizer
-// clamps it (1 ms steps until the source catches up), the interleaver then
-// sees the audio as far behind, declares it silent after 1 s, and the
-// packager leaves it out of later headers: hundreds of audio frames are
-// dropped (repairs.dropped), not just repaired.
-TEST_F(PackagerBugTest, DISABLED_AudioClockStepBackKeepsTheTrack) {
+// clamped it (1 ms steps until the source caught up), the interleaver then
+// saw the audio as far behind, declared it silent after 1 s, and the
+// packager left it out of later headers: hundreds of audio frames were
+// dropped (repairs.dropped), not just repaired. Now re-anchored.
+TEST_F(PackagerBugTest, AudioClockStepBackKeepsTheTrack) {
   ASSERT_TRUE(packager_.SetTracks({Video(), ALaw()}).ok());
   for (int ms = 0; ms < 12000; ms += 20) {
     int64_t audio_pts = ms < 3000 ? ms : ms - 2000;
@@ -784,6 +784,38 @@ TEST_F(PackagerBugTest, DISABLED_AudioClockStepBackKeepsTheTrack) {
   for (size_t i = 0; i < clusters.size(); ++i) {
     EXPECT_EQ(tracks[i], 2) << "cluster " << i << " without the audio";
   }
+}
+
+// Two audio tracks (as chaos seed 837): both deliver for 2 s, then both
+// stall; 4 s later the second track's backlog (2.0..2.4 s) and the first
+// track's next frames (from 5 s) arrive together. The backlog starts a
+// fragment at 2.0 s with both tracks in its header; the second track then
+// goes quiet again and is declared silent, and the first track's frame at
+// 5 s once closed that fragment before the first track had a frame in it
+// (KVS ERROR 4011). Now the fragment takes the 5 s frames too.
+TEST_F(PackagerBugTest, FragmentWaitsForEveryHeaderTrack) {
+  TrackConfig second = ALaw();
+  second.number = 21;
+  ASSERT_TRUE(packager_.SetTracks({ALaw(), second}).ok());
+  for (int ms = 0; ms < 2000; ms += 20) {
+    Put(20, ms, true, ms);
+    Put(21, ms, true, ms);
+  }
+  Put(20, 5000, true, 6000);
+  for (int ms = 2000; ms <= 2400; ms += 20) Put(21, ms, true, 6000);
+  for (int ms = 5020; ms < 7000; ms += 20) Put(20, ms, true, ms + 1000);
+  packager_.EndTrack(20, kMono0 + 8000 * kMs);
+  packager_.EndTrack(21, kMono0 + 8000 * kMs);
+  std::vector<int> tracks;
+  auto clusters = PerCluster(Finish(), &tracks);
+  ASSERT_GE(clusters.size(), 3u);
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    for (int t = 1; t <= tracks[i]; ++t) {
+      EXPECT_GT(clusters[i][t], 0)
+          << "cluster " << i << ": header track " << t << " has no frame";
+    }
+  }
+  EXPECT_EQ(packager_.counters().dropped_frames, 0u);
 }
 
 }  // namespace

@@ -61,6 +61,46 @@ TEST(SanitizerTest, ReanchorsAfterASourceResetAndKeepsForwardGaps) {
   EXPECT_EQ(c.gaps, 1u);
 }
 
+// Frames arrive every 40 ms (monotonic now), then nothing for 3 s of real
+// time; the next frames carry no timestamps, or repeat the last one. They
+// are placed where the real time puts them, not 40 ms (or 1 ms) after the
+// frame before the outage; and the source's own next timestamps are then
+// neither a step back nor shifted.
+TEST(SanitizerTest, RepairsAfterAnOutageFollowRealTime) {
+  for (bool missing : {true, false}) {
+    TimestampSanitizer s;
+    RepairCounters c;
+    std::vector<int64_t> out;
+    auto put = [&](Frame f, int64_t now_ms) {
+      f.duration = 40 * kMs;
+      s.Repair(&f, &c, now_ms * kMs);
+      out.push_back(f.pts / kMs);
+    };
+    put(At(1000, 1000), 5000);
+    put(At(1040, 1040), 5040);
+    Frame lost = missing ? At(-1, -1) : At(1040, 1040);
+    put(lost, 8040);            // 3 s later.
+    put(At(1040, 1040), 8080);  // A second duplicate (or not).
+    put(At(4120, 4120), 8120);  // The source's clock again.
+    EXPECT_EQ(out[2], 4040) << (missing ? "filled" : "nudged");
+    EXPECT_GT(out[3], out[2]);
+    EXPECT_EQ(out[4], 4120);
+    EXPECT_EQ(c.reanchored, 0u);
+  }
+}
+
+// Without an outage (arrival jitter below the step threshold), a missing
+// timestamp is the previous one plus the frame duration.
+TEST(SanitizerTest, ArrivalJitterIsNoOutage) {
+  TimestampSanitizer s;
+  RepairCounters c;
+  Frame a = At(1000, 1000), b = At(-1, -1);
+  a.duration = b.duration = 40 * kMs;
+  s.Repair(&a, &c, 5000 * kMs);
+  s.Repair(&b, &c, 5130 * kMs);  // 130 ms later: 40 + 90 < 40 + 100.
+  EXPECT_EQ(b.pts, 1040 * kMs);
+}
+
 TEST(SanitizerTest, BFramesPassThrough) {
   TimestampSanitizer s;
   RepairCounters c;
