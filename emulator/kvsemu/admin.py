@@ -3,6 +3,8 @@
     GET    /_kvslocal/streams                      streams and their counters
     GET    /_kvslocal/streams/{name}/fragments     stored fragments, number order
     GET    /_kvslocal/streams/{name}/acks          every ACK sent, in order
+    GET    /_kvslocal/clock                        the service clock and its offset
+    POST   /_kvslocal/clock                        {"advance_s": S}: move it ahead
     GET    /_kvslocal/faults                       faults and what fired
     POST   /_kvslocal/faults                       add a fault (JSON, see faults.py)
     DELETE /_kvslocal/faults[/{id}]                clear all faults, or one
@@ -17,7 +19,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import TYPE_CHECKING, Any, Optional
 
 from aiohttp import web
@@ -53,6 +54,17 @@ async def handle(service: "Service", request: web.Request) -> web.StreamResponse
             if parts[2] == "acks":
                 return _json({"stream": parts[1], "acks": data.acks,
                               "dropped": data.acks_dropped})
+        if parts == ["clock"] and method in ("GET", "POST"):
+            if method == "POST":
+                body = await _body(request)
+                advance = body.get("advance_s")
+                if isinstance(advance, bool) or not isinstance(advance, (int, float)) \
+                        or advance < 0:
+                    raise KvsError("InvalidArgumentException",
+                                   "advance_s must be a number of seconds >= 0")
+                service.store.advance_clock(float(advance))
+            return _json({"now": service.store.clock(),
+                          "offset_s": service.store.clock_offset_s})
         if parts == ["faults"]:
             if method == "GET":
                 return _json({"faults": service.faults.list()})
@@ -106,7 +118,7 @@ def _stream_summary(service: "Service", data) -> dict:
     return {
         "name": stream.name,
         "arn": stream.arn,
-        "status": stream.status(time.time()),
+        "status": stream.status(service.store.clock()),
         "retention_hours": stream.retention_hours,
         "fragment_count": len(data.fragments),
         "ack_count": len(data.acks),

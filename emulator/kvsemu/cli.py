@@ -21,6 +21,7 @@ from .iot import IotEndpoint, IotServer, IotSettings
 from .metadata import MetadataEndpoints, MetadataSettings
 from .putmedia import Limits
 from .server import Config, Service, make_app
+from .sigv4 import SKEW_ERRORS
 
 log = logging.getLogger("kvslocal")
 
@@ -55,10 +56,13 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument("--tls-dir", default=None,
                    help="folder for the generated CA and certificate (default: DATA_DIR/tls "
                         "or a temporary folder)")
-    p.add_argument("--max-clock-skew", type=float, default=defaults.max_clock_skew_s,
-                   metavar="SECONDS",
-                   help="SigV4 X-Amz-Date tolerance in seconds (default %(default)s, as "
-                        "observed on KVS)")
+    p.add_argument("--max-clock-skew", type=float, default=None, metavar="SECONDS",
+                   help="SigV4 X-Amz-Date tolerance in seconds (default 300 as observed on "
+                        "KVS; 900 with --skew-error RequestExpired, as the guide says)")
+    p.add_argument("--skew-error", choices=SKEW_ERRORS, default=defaults.skew_error,
+                   help="answer to a request signed outside the window: KVS's observed 403 "
+                        "InvalidSignatureException 'Signature expired' (default) or the "
+                        "guide's 400 RequestExpired")
     p.add_argument("--create-delay", type=float, default=0.0, metavar="SECONDS",
                    help="time a new stream stays CREATING (default 0)")
     p.add_argument("--update-delay", type=float, default=0.0, metavar="SECONDS",
@@ -122,11 +126,20 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     return args
 
 
+def _skew_window(args: argparse.Namespace) -> float:
+    """--max-clock-skew, else 5 min (observed on KVS) or, with --skew-error
+    RequestExpired, the guide's 15 min (guide L11655-11659)."""
+    if args.max_clock_skew is not None:
+        return args.max_clock_skew
+    return 900.0 if args.skew_error == "RequestExpired" else 300.0
+
+
 async def serve(args: argparse.Namespace) -> None:
     config = Config(host=args.host, port=args.port, access_key=args.access_key,
                     secret_key=args.secret_key, session_token=args.session_token,
                     region=args.region, data_dir=args.data_dir,
-                    discard=args.discard, max_clock_skew_s=args.max_clock_skew,
+                    discard=args.discard, max_clock_skew_s=_skew_window(args),
+                    skew_error=args.skew_error,
                     create_delay_s=args.create_delay, update_delay_s=args.update_delay,
                     delete_delay_s=args.delete_delay, getmedia_idle_s=args.getmedia_idle,
                     tls=args.tls, tls_dir=args.tls_dir,

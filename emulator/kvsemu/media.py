@@ -193,6 +193,10 @@ class Media:
         kind = selector["FragmentSelectorType"]
         start_ms, end_ms = self._range(selector["TimestampRange"]["StartTimestamp"],
                                        selector["TimestampRange"]["EndTimestamp"])
+        # "If FragmentSelectorType for the request is SERVER_TIMESTAMP, this
+        # value must be in the past" (botocore GetClip EndTimestamp).
+        if kind == "SERVER_TIMESTAMP" and end_ms > self.store.clock() * 1000:
+            raise invalid_argument("EndTimestamp must be in the past for SERVER_TIMESTAMP.")
         fragments = [f for f in self.store.visible_fragments(data)
                      if f.persisted and start_ms <= selector_time(f, kind) <= end_ms]
         if not fragments:

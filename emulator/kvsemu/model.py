@@ -108,9 +108,9 @@ class Models:
 
     def _check(self, shape: botocore.model.Shape, value: Any, path: str,
                errors: List[str]) -> None:
+        """Appends one AWS-worded message per violated constraint to ``errors``;
+        raises SerializationException when the JSON type is wrong."""
         kind = shape.type_name
-        meta = shape.metadata
-        shown = "null" if value is None else f"'{value}'"
         if kind == "structure":
             if not isinstance(value, dict):
                 raise KvsError("SerializationException",
@@ -123,64 +123,97 @@ class Models:
                 if name in value and value[name] is not None:
                     self._check(member, value[name], _join(path, name), errors)
             return
-        if kind == "string":
-            if not isinstance(value, str):
-                raise KvsError("SerializationException",
-                               f"Expected a string at '{path}', got {type(value).__name__}.")
-            self._check_length(len(value), meta, shown, path, errors, "length")
-            if "enum" in meta and value not in shape.enum:
-                errors.append(f"Value {shown} at '{path}' failed to satisfy constraint: Member "
-                              f"must satisfy enum value set: [{', '.join(shape.enum)}]")
-            pattern = meta.get("pattern")
-            if pattern and not self._matcher(pattern)(value):
-                errors.append(f"Value {shown} at '{path}' failed to satisfy constraint: Member "
-                              f"must satisfy regular expression pattern: {pattern}")
-            return
-        if kind in ("integer", "long"):
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise KvsError("SerializationException",
-                               f"Expected an integer at '{path}'.")
-            if "min" in meta and value < meta["min"]:
-                errors.append(f"Value {shown} at '{path}' failed to satisfy constraint: Member "
-                              f"must have value greater than or equal to {meta['min']}")
-            if "max" in meta and value > meta["max"]:
-                errors.append(f"Value {shown} at '{path}' failed to satisfy constraint: Member "
-                              f"must have value less than or equal to {meta['max']}")
-            return
-        if kind == "boolean":
-            if not isinstance(value, bool):
-                raise KvsError("SerializationException", f"Expected a boolean at '{path}'.")
-            return
-        if kind == "timestamp":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise KvsError("SerializationException",
-                               f"Expected a timestamp (epoch seconds) at '{path}'.")
-            return
         if kind == "list":
             if not isinstance(value, list):
                 raise KvsError("SerializationException", f"Expected a list at '{path}'.")
-            self._check_length(len(value), meta, shown, path, errors, "length")
+            self._report(value, path, self._length_problems(len(value), shape.metadata), errors)
             for index, item in enumerate(value):
                 self._check(shape.member, item, f"{path}.{index + 1}.member", errors)
             return
         if kind == "map":
-            if not isinstance(value, dict):
-                raise KvsError("SerializationException", f"Expected a map at '{path}'.")
-            self._check_length(len(value), meta, shown, path, errors, "length")
-            for key, item in value.items():
-                self._check(shape.key, key, f"{path}.{key}.key", errors)
-                self._check(shape.value, item, f"{path}.{key}.value", errors)
+            self._check_map(shape, value, path, errors)
             return
+        self._report(value, path, self._scalar_problems(shape, value, path), errors)
+
+    def _check_map(self, shape: botocore.model.Shape, value: Any, path: str,
+                   errors: List[str]) -> None:
+        """Maps are reported as AWS's Coral validator does: one message for the
+        map, "Map keys must satisfy constraint: [...]" / "Map value must ..."."""
+        if not isinstance(value, dict):
+            raise KvsError("SerializationException", f"Expected a map at '{path}'.")
+        problems = self._length_problems(len(value), shape.metadata)
+        for what, member, items in (("Map keys", shape.key, list(value)),
+                                    ("Map value", shape.value, list(value.values()))):
+            found: List[str] = []
+            for item in items:
+                for problem in self._scalar_problems(member, item, path):
+                    if problem not in found:
+                        found.append(problem)
+            if found:
+                problems.append(f"{what} must satisfy constraint: [{', '.join(found)}]")
+        self._report(value, path, problems, errors)
+
+    def _scalar_problems(self, shape: botocore.model.Shape, value: Any,
+                         path: str) -> List[str]:
+        """Violated constraints of a string / integer / boolean / timestamp."""
+        kind = shape.type_name
+        meta = shape.metadata
+        problems: List[str] = []
+        if kind == "string":
+            if not isinstance(value, str):
+                raise KvsError("SerializationException",
+                               f"Expected a string at '{path}', got {type(value).__name__}.")
+            problems += self._length_problems(len(value), meta)
+            if "enum" in meta and value not in shape.enum:
+                problems.append("Member must satisfy enum value set: "
+                                f"[{', '.join(shape.enum)}]")
+            pattern = meta.get("pattern")
+            if pattern and not self._matcher(pattern)(value):
+                problems.append(f"Member must satisfy regular expression pattern: {pattern}")
+        elif kind in ("integer", "long"):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise KvsError("SerializationException", f"Expected an integer at '{path}'.")
+            if "min" in meta and value < meta["min"]:
+                problems.append(f"Member must have value greater than or equal to {meta['min']}")
+            if "max" in meta and value > meta["max"]:
+                problems.append(f"Member must have value less than or equal to {meta['max']}")
+        elif kind == "boolean":
+            if not isinstance(value, bool):
+                raise KvsError("SerializationException", f"Expected a boolean at '{path}'.")
+        elif kind == "timestamp":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise KvsError("SerializationException",
+                               f"Expected a timestamp (epoch seconds) at '{path}'.")
+        return problems
 
     @staticmethod
-    def _check_length(length: int, meta: Dict[str, Any], shown: str, path: str,
-                      errors: List[str], what: str) -> None:
+    def _length_problems(length: int, meta: Dict[str, Any]) -> List[str]:
+        problems = []
         if "min" in meta and length < meta["min"]:
-            errors.append(f"Value {shown} at '{path}' failed to satisfy constraint: Member "
-                          f"must have {what} greater than or equal to {meta['min']}")
+            problems.append(f"Member must have length greater than or equal to {meta['min']}")
         if "max" in meta and length > meta["max"]:
-            errors.append(f"Value {shown} at '{path}' failed to satisfy constraint: Member "
-                          f"must have {what} less than or equal to {meta['max']}")
+            problems.append(f"Member must have length less than or equal to {meta['max']}")
+        return problems
+
+    @staticmethod
+    def _report(value: Any, path: str, problems: List[str], errors: List[str]) -> None:
+        shown = _java_text(value)
+        for problem in problems:
+            errors.append(f"Value {shown} at '{path}' failed to satisfy constraint: {problem}")
+
+
+def _java_text(value: Any) -> str:
+    """A value as AWS's (Java) validation messages print it: 'text', '[a, b]',
+    '{k=v}'; null without quotes."""
+    def text(v: Any) -> str:
+        if isinstance(v, list):
+            return "[" + ", ".join(text(i) for i in v) + "]"
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{text(k)}={text(i)}" for k, i in v.items()) + "}"
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return str(v)
+    return "null" if value is None else f"'{text(value)}'"
 
 
 def _join(path: str, member: str) -> str:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import socket
 import struct
 import time
@@ -323,7 +324,7 @@ class PutMediaSession:
                    "FragmentNumber": number})
 
     def _stream_active(self) -> bool:
-        return self.data.stream.status(time.time()) == "ACTIVE" and \
+        return self.data.stream.status(self.store.clock()) == "ACTIVE" and \
             self.store.get(self.data.stream.name) is self.data
 
     def _on_frame(self, frame: mkv.Frame) -> None:
@@ -466,6 +467,24 @@ def reset_connection(request: web.Request) -> None:
     transport.abort()
 
 
+STREAM_NAME_PATTERN = "[a-zA-Z0-9_.-]+"
+STREAM_ARN_PATTERN = "arn:[a-z\\d-]+:kinesisvideo:[a-z0-9-]+:[0-9]+:[a-z]+/[a-zA-Z0-9_.-]+/[0-9]+"
+
+
+def _check_header(value: str, member: str, low: int, high: int, pattern: str) -> None:
+    if len(value) < low:
+        problem = f"Member must have length greater than or equal to {low}"
+    elif len(value) > high:
+        problem = f"Member must have length less than or equal to {high}"
+    elif re.fullmatch(pattern, value) is None:
+        problem = f"Member must satisfy regular expression pattern: {pattern}"
+    else:
+        return
+    raise KvsError("InvalidArgumentException",
+                   f"1 validation error detected: Value '{value}' at '{member}' failed to "
+                   f"satisfy constraint: {problem}")
+
+
 def parse_headers(request: web.Request) -> tuple:
     """Validates the PutMedia headers (guide L8900-8963).
 
@@ -478,6 +497,12 @@ def parse_headers(request: web.Request) -> tuple:
     if (name is None) == (arn is None):
         raise KvsError("InvalidArgumentException",
                        "Specify either x-amzn-stream-name or x-amzn-stream-arn, but not both.")
+    # The header constraints of the PutMedia reference (guide L8930-8960),
+    # worded like the model validation of the JSON operations (model.py).
+    if name is not None:
+        _check_header(name, "streamName", 1, 256, STREAM_NAME_PATTERN)
+    if arn is not None:
+        _check_header(arn, "streamARN", 1, 1024, STREAM_ARN_PATTERN)
     timecode_type = headers.get("x-amzn-fragment-timecode-type")
     if timecode_type not in ("ABSOLUTE", "RELATIVE"):
         raise KvsError("InvalidArgumentException",
@@ -487,7 +512,7 @@ def parse_headers(request: web.Request) -> tuple:
     if start is not None:
         try:
             start_ms = int(round(float(start) * 1000))
-        except ValueError:
+        except (ValueError, OverflowError):  # not a number, nan, inf
             raise KvsError("InvalidArgumentException",
                            f"Invalid x-amzn-producer-start-timestamp '{start}'.")
     if timecode_type == "RELATIVE" and start_ms is None:

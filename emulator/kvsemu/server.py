@@ -46,6 +46,7 @@ class Config:
     data_dir: Optional[str] = None
     discard: bool = False
     max_clock_skew_s: float = 300.0
+    skew_error: str = "InvalidSignatureException"   # or "RequestExpired" (sigv4.py)
     create_delay_s: float = 0.0
     update_delay_s: float = 0.0
     delete_delay_s: float = 0.0
@@ -74,7 +75,8 @@ class Service:
         self.verifier = SigV4Verifier(config.access_key, config.secret_key, config.region,
                                       max_skew_s=config.max_clock_skew_s,
                                       session_token=config.session_token,
-                                      registry=self.credentials)
+                                      registry=self.credentials,
+                                      skew_error=config.skew_error)
         self.control = ControlPlane(self.store, config.region, self.base_url)
         self.archived = ArchivedMedia(self.store, config.region)
         self.media = Media(self.store, config.region, config.getmedia_idle_s)

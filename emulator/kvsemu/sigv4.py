@@ -32,6 +32,9 @@ What AWS answers for each failure, and where that was established:
   hashnode "AWS API: InvalidSignatureException: Signature Expired Error").
   The window is configurable (``max_skew_s``); KVS's observed window is
   5 minutes, the guide's common-errors page says 15 (guide L11655-11659).
+  With ``skew_error="RequestExpired"`` the guide's answer is given instead:
+  400 RequestExpired "Request has expired." beyond the window (the message
+  of AWS's query services for that error type).
 - expired temporary credentials: 403 ExpiredTokenException "The security
   token included in the request is expired".  KVS itself: the Android KVS
   client logs "The security token included in the request is expired
@@ -72,6 +75,10 @@ SERVICE = "kinesisvideo"
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+SKEW_ERRORS = ("InvalidSignatureException", "RequestExpired")
+"""Answers to a request signed outside the clock-skew window: KVS's observed
+403 InvalidSignatureException "Signature expired" (default) or the guide's
+400 RequestExpired (guide L11655-11659)."""
 
 _AUTH_RE = re.compile(r"^AWS4-HMAC-SHA256\s+(?P<params>.+)$", re.S)
 
@@ -126,7 +133,8 @@ def _fmt(moment: dt.datetime) -> str:
 class SigV4Verifier:
     """Verifies requests against one access key / secret key pair.
 
-    ``max_skew_s`` is the allowed clock difference in seconds; ``now`` is a
+    ``max_skew_s`` is the allowed clock difference in seconds and
+    ``skew_error`` the answer beyond it (SKEW_ERRORS); ``now`` is a
     clock returning an aware UTC datetime (tests may replace it).  With a
     ``session_token`` every request signed with the static key must carry
     that X-Amz-Security-Token; without one any token (signed or not) is
@@ -136,12 +144,16 @@ class SigV4Verifier:
 
     def __init__(self, access_key: str, secret_key: str, region: str,
                  max_skew_s: float = 300.0, now=None, session_token: Optional[str] = None,
-                 registry: Optional[CredentialRegistry] = None):
+                 registry: Optional[CredentialRegistry] = None,
+                 skew_error: str = "InvalidSignatureException"):
         self.access_key = access_key
         self.session_token = session_token
         self.secret_key = secret_key
         self.region = region
         self.max_skew_s = max_skew_s
+        if skew_error not in SKEW_ERRORS:
+            raise ValueError(f"skew_error must be one of {SKEW_ERRORS}")
+        self.skew_error = skew_error
         self._now = now or (lambda: dt.datetime.now(dt.timezone.utc))
         self.registry = registry or CredentialRegistry(access_key, secret_key, session_token)
 
@@ -231,6 +243,8 @@ class SigV4Verifier:
         now = self._now()
         window = dt.timedelta(seconds=self.max_skew_s)
         minutes = f"{self.max_skew_s / 60:g} min."
+        if self.skew_error == "RequestExpired" and abs(signed_at - now) > window:
+            raise KvsError("RequestExpired", "Request has expired.", status=400)
         if signed_at < now - window:
             raise KvsError("InvalidSignatureException",
                            f"Signature expired: {_fmt(signed_at)} is now earlier than "

@@ -149,11 +149,30 @@ class Store:
         self.create_delay_s = create_delay_s
         self.update_delay_s = update_delay_s
         self.delete_delay_s = delete_delay_s
-        self.clock = clock
+        self._wall_clock = clock
+        self.clock_offset_s = 0.0
         self._streams: Dict[str, StreamData] = {}
         if data_dir:
             os.makedirs(data_dir, exist_ok=True)
             self._load()
+
+    def clock(self) -> float:
+        """The service clock of stream states and retention: epoch seconds,
+        ``clock_offset_s`` ahead of the wall clock (see advance_clock)."""
+        return self._wall_clock() + self.clock_offset_s
+
+    def advance_clock(self, seconds: float) -> float:
+        """Moves the service clock ``seconds`` ahead (test hook, admin API
+        ``POST /_kvslocal/clock``): CREATING/UPDATING/DELETING delays and
+        retention elapse at once, without a test waiting on the wall clock.
+        Fragment server timestamps, SigV4 and PutMedia limits keep the wall
+        clock.  Returns the total offset."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self.clock_offset_s += seconds
+        for data in self._streams.values():
+            data.notify()
+        return self.clock_offset_s
 
     # -- streams --------------------------------------------------------------
 

@@ -122,3 +122,81 @@ def create_stream(kvs, name="cam", retention=2, **extra):
     client = kvs.boto_client("kinesisvideo")
     return client.create_stream(StreamName=name, DataRetentionInHours=retention,
                                 MediaType="video/h264", **extra)["StreamARN"]
+
+
+def raw_request(kvs, path, body=b"{}", method="POST", sign=True, headers=None, **sign_args):
+    """Sends raw bytes to kvslocal, SigV4-signed like botocore unless ``sign`` is
+    False; returns (status, headers with lower-case names, body bytes)."""
+    import urllib.error
+    import urllib.request
+    from putmedia_client import sign_headers
+    url = f"{kvs.url}{path}"
+    sent = {"host": f"127.0.0.1:{kvs.port}", "content-type": "application/json",
+            **(headers or {})}
+    if sign:
+        sent = sign_headers(method, url, sent, body,
+                            sign_args.pop("access_key", kvs.access_key),
+                            sign_args.pop("secret_key", kvs.secret_key), kvs.region,
+                            **sign_args)
+    request = urllib.request.Request(url, data=body if method != "GET" else None,
+                                     method=method, headers=sent)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
+
+
+def _ebml_vint(data, pos, keep_marker):
+    first = data[pos]
+    length = 1
+    while not first & (0x80 >> (length - 1)):
+        length += 1
+    value = int.from_bytes(data[pos:pos + length], "big")
+    if not keep_marker:
+        value &= (1 << (7 * length)) - 1
+        if value == (1 << (7 * length)) - 1:
+            value = -1
+    return value, length
+
+
+def _ebml_children(data, start=0, end=None):
+    """(id, payload) of each element in data[start:end] (sizes must be known)."""
+    pos, end = start, len(data) if end is None else end
+    while pos < end:
+        eid, n = _ebml_vint(data, pos, True)
+        size, m = _ebml_vint(data, pos + n, False)
+        body = pos + n + m
+        yield eid, data[body:body + size]
+        pos = body + size
+
+
+def chunk_tags(chunk):
+    """The SimpleTags of one GetMedia / GetMediaForFragmentList chunk, as two
+    lists of (TagName, TagString): the Tags before the Cluster and after it.
+    An independent little EBML walk (not kvslocal's reader)."""
+    eid, n = _ebml_vint(chunk, 0, True)
+    size, m = _ebml_vint(chunk, n, False)
+    pos = n + m + size                                   # skip the EBML header
+    eid, n = _ebml_vint(chunk, pos, True)
+    assert eid == 0x18538067, hex(eid)                   # Segment
+    size, m = _ebml_vint(chunk, pos + n, False)
+    before, after, seen_cluster = [], [], False
+    for child, body in _ebml_children(chunk, pos + n + m):
+        if child == 0x1F43B675:
+            seen_cluster = True
+        if child != 0x1254C367:
+            continue
+        for tag_id, tag in _ebml_children(body):
+            for simple_id, simple in _ebml_children(tag):
+                if simple_id != 0x67C8:
+                    continue
+                fields = dict(_ebml_children(simple))
+                pair = (fields.get(0x45A3, b"").decode(), fields.get(0x4487, b"").decode())
+                (after if seen_cluster else before).append(pair)
+    return before, after
+
+
+def tag_seconds(ms):
+    """Epoch ms as the timestamp tags carry it: seconds with 3 decimals."""
+    return f"{ms // 1000}.{ms % 1000:03d}"

@@ -1,9 +1,10 @@
 """Every control-plane operation, its errors, state transitions and model constraints."""
+import urllib.error
+
 import pytest
-from botocore.exceptions import ClientError
 
 from kvslocal_fixture import AwsCliError
-from kvslocal_helpers import create_stream, error_of, wait_for
+from kvslocal_helpers import create_stream, error_of
 
 API_NAMES = ["PUT_MEDIA", "GET_MEDIA", "LIST_FRAGMENTS", "GET_MEDIA_FOR_FRAGMENT_LIST",
              "GET_HLS_STREAMING_SESSION_URL", "GET_DASH_STREAMING_SESSION_URL", "GET_CLIP",
@@ -97,74 +98,93 @@ def test_delete_with_current_version(kvslocal):
     assert (code, status) == ("ResourceNotFoundException", 404)
 
 
+def advance(kvs, seconds):
+    """Moves kvslocal's service clock ahead (POST /_kvslocal/clock): the state
+    delays elapse without the test waiting on the wall clock."""
+    return kvs.admin("POST", "/clock", {"advance_s": seconds})
+
+
 def test_creating_active_and_deleting_gone(kvs_factory):
-    kvs = kvs_factory("--create-delay", "3", "--delete-delay", "3")
+    """CREATING -> ACTIVE after --create-delay, DELETING -> gone after
+    --delete-delay (guide L6152-8594), and what each state allows."""
+    kvs = kvs_factory("--create-delay", "600", "--delete-delay", "600")
     client = kvs.boto_client()
-    arn = client.create_stream(StreamName="cam")["StreamARN"]
-    status = lambda: client.describe_stream(StreamName="cam")["StreamInfo"]["Status"]  # noqa
-    assert status() == "CREATING"
-    code, _, _ = error_of(client.update_stream, StreamName="cam",
-                          CurrentVersion=client.describe_stream(
-                              StreamName="cam")["StreamInfo"]["Version"], MediaType="video/h264")
-    assert code == "ResourceInUseException"
-    assert wait_for(lambda: status() == "ACTIVE")
+    arn = client.create_stream(StreamName="cam", DataRetentionInHours=1)["StreamARN"]
+
+    def info():
+        return client.describe_stream(StreamName="cam")["StreamInfo"]
+    assert info()["Status"] == "CREATING"
+    assert [s["Status"] for s in client.list_streams()["StreamInfoList"]] == ["CREATING"]
+    for call, args in ((client.update_stream, {"MediaType": "video/h264"}),
+                       (client.delete_stream, {}),
+                       (client.update_data_retention, {"Operation": "INCREASE_DATA_RETENTION",
+                                                       "DataRetentionChangeInHours": 1})):
+        version = info()["Version"]
+        key = "StreamARN" if call == client.delete_stream else "StreamName"
+        code, status, _ = error_of(call, **{key: arn if key == "StreamARN" else "cam"},
+                                   CurrentVersion=version, **args)
+        assert (code, status) == ("ResourceInUseException", 400)
+    advance(kvs, 599)
+    assert info()["Status"] == "CREATING"
+    advance(kvs, 1)
+    assert info()["Status"] == "ACTIVE"
     client.delete_stream(StreamARN=arn)
-    assert status() == "DELETING"
-    code, _, _ = error_of(client.create_stream, StreamName="cam")
-    assert code == "ResourceInUseException"
+    assert info()["Status"] == "DELETING"
+    assert [s["Status"] for s in client.list_streams()["StreamInfoList"]] == ["DELETING"]
+    # The data is inaccessible at once (DeleteStream docs); the name stays taken.
+    for call, args in ((client.get_data_endpoint, {"APIName": "PUT_MEDIA"}),
+                       (client.list_tags_for_stream, {})):
+        assert error_of(call, StreamName="cam", **args)[:2] == \
+            ("ResourceNotFoundException", 404)
+    archived = kvs.boto_client("kinesis-video-archived-media")
+    assert error_of(archived.list_fragments, StreamName="cam")[:2] == \
+        ("ResourceNotFoundException", 404)
+    assert error_of(client.create_stream, StreamName="cam")[:2] == \
+        ("ResourceInUseException", 400)
+    advance(kvs, 600)
+    assert error_of(client.describe_stream, StreamName="cam")[:2] == \
+        ("ResourceNotFoundException", 404)
+    assert client.list_streams()["StreamInfoList"] == []
+    new_arn = client.create_stream(StreamName="cam")["StreamARN"]
+    assert new_arn != arn and info()["Status"] == "CREATING"
 
-    def gone():
-        try:
-            client.describe_stream(StreamName="cam")
-            return False
-        except ClientError as exc:
-            return exc.response["Error"]["Code"] == "ResourceNotFoundException"
-    assert wait_for(gone)
+
+def test_updating_then_active(kvs_factory):
+    kvs = kvs_factory("--update-delay", "60")
+    client = kvs.boto_client()
     client.create_stream(StreamName="cam")
+    version = client.describe_stream(StreamName="cam")["StreamInfo"]["Version"]
+    client.update_stream(StreamName="cam", CurrentVersion=version, MediaType="video/h265")
+    info = client.describe_stream(StreamName="cam")["StreamInfo"]
+    assert (info["Status"], info["MediaType"]) == ("UPDATING", "video/h265")
+    assert info["Version"] != version
+    code, _, _ = error_of(client.update_data_retention, StreamName="cam",
+                          CurrentVersion=info["Version"], Operation="INCREASE_DATA_RETENTION",
+                          DataRetentionChangeInHours=1)
+    assert code == "ResourceInUseException"
+    advance(kvs, 60)
+    info = client.describe_stream(StreamName="cam")["StreamInfo"]
+    assert info["Status"] == "ACTIVE"
+    client.update_data_retention(StreamName="cam", CurrentVersion=info["Version"],
+                                 Operation="INCREASE_DATA_RETENTION",
+                                 DataRetentionChangeInHours=3)
+    assert client.describe_stream(StreamName="cam")["StreamInfo"]["DataRetentionInHours"] == 3
 
 
-INVALID = [
-    ("create_stream", {"StreamName": "x" * 257}, "streamName", "length less than or equal to 256"),
-    ("create_stream", {"StreamName": "cam", "DeviceName": "bad device"}, "deviceName",
-     "regular expression"),
-    ("create_stream", {"StreamName": "cam", "MediaType": "h264"}, "mediaType",
-     "regular expression"),
-    ("create_stream", {"StreamName": "cam", "DataRetentionInHours": -1},
-     "dataRetentionInHours", "greater than or equal to 0"),
-    ("create_stream", {"StreamName": "cam", "KmsKeyId": ""}, "kmsKeyId",
-     "length greater than or equal to 1"),
-    ("create_stream", {"StreamName": "cam", "Tags": {}}, "tags", "length greater than"),
-    ("create_stream", {"StreamName": "cam", "Tags": {"k": "v" * 257}}, "tags.k.value",
-     "length less than or equal to 256"),
-    ("create_stream", {"StreamName": "cam", "Tags": {"bad*key": "v"}}, "tags.bad*key.key",
-     "regular expression"),
-    ("create_stream", {}, "streamName", "must not be null"),
-    ("describe_stream", {"StreamARN": "arn:nope"}, "streamARN", "regular expression"),
-    ("list_streams", {"MaxResults": 0}, "maxResults", "greater than or equal to 1"),
-    ("list_streams", {"MaxResults": 10001}, "maxResults", "less than or equal to 10000"),
-    ("list_streams", {"NextToken": "not a token!"}, "nextToken", "regular expression"),
-    ("get_data_endpoint", {"StreamName": "cam", "APIName": "PUT_EVERYTHING"}, "aPIName",
-     "enum value set"),
-    ("update_stream", {"StreamName": "cam", "CurrentVersion": "bad-version"},
-     "currentVersion", "regular expression"),
-    ("update_data_retention", {"StreamName": "cam", "CurrentVersion": "abc",
-                               "Operation": "INCREASE_DATA_RETENTION",
-                               "DataRetentionChangeInHours": 0},
-     "dataRetentionChangeInHours", "greater than or equal to 1"),
-    ("untag_stream", {"StreamName": "cam", "TagKeyList": []}, "tagKeyList",
-     "length greater than or equal to 1"),
-]
+def test_default_delays_are_zero(kvslocal):
+    client = kvslocal.boto_client()
+    arn = client.create_stream(StreamName="cam")["StreamARN"]
+    assert client.describe_stream(StreamName="cam")["StreamInfo"]["Status"] == "ACTIVE"
+    client.delete_stream(StreamARN=arn)
+    assert error_of(client.describe_stream, StreamName="cam")[:2] == \
+        ("ResourceNotFoundException", 404)
 
 
-@pytest.mark.parametrize("operation,params,member,constraint", INVALID,
-                         ids=[f"{o}-{m}" for o, _, m, _ in INVALID])
-def test_model_constraints_are_enforced(kvslocal, operation, params, member, constraint):
-    client = kvslocal.boto_client(parameter_validation=False)
-    code, status, err = error_of(getattr(client, operation), **params)
-    assert (code, status) == ("InvalidArgumentException", 400)
-    message = err["Error"]["Message"]
-    assert f"at '{member}' failed to satisfy constraint" in message
-    assert constraint in message
+def test_clock_hook_only_moves_forward(kvslocal):
+    assert advance(kvslocal, 0)["offset_s"] == 0
+    with pytest.raises(urllib.error.HTTPError) as info:
+        advance(kvslocal, -1)
+    assert info.value.code == 400
 
 
 def test_unicode_tag_keys_match_the_model_pattern(kvslocal):

@@ -74,27 +74,29 @@ def test_fail_putmedia(cam, h264):
     assert status == 401 and headers["x-amzn-errortype"] == "NotAuthorizedException"
 
 
-def test_close_after_fragments_cleanly(cam, h264):
-    cam.add_fault(stream="cam", type="close_connection", after_fragments=2)
-    _, acks = run(upload(cam, body(h264, now_ms() - 60_000, 4)))
-    assert kinds(acks).count("PERSISTED") == 2
-    assert "ERROR" not in kinds(acks)
+@pytest.mark.parametrize("mode", ["clean", "reset"])
+@pytest.mark.parametrize("after", ["fragments", "bytes"])
+def test_close_connection(cam, h264, after, mode):
+    """close_connection after N fragments or N body bytes, cleanly (the response
+    ends with its last chunk) or by a TCP reset."""
+    data = body(h264, now_ms() - 60_000, 4)
+    # After 2 fragments, or half-way through the 3rd fragment's bytes.
+    limit = {"after_fragments": 2} if after == "fragments" else \
+        {"after_bytes": len(body(h264, 0, 2)) + len(mkvbuild.fragment(0, h264.gops()[2])) // 2}
+    cam.add_fault(stream="cam", type="close_connection", mode=mode, **limit)
+    client, acks = run(upload(cam, data))
     assert len(cam.fragments("cam")) == 2
+    assert "ERROR" not in kinds(acks)
+    if mode == "clean":
+        assert not client.reset_seen
+        assert kinds(acks).count("PERSISTED") == 2
+    else:
+        assert client.reset_seen or client.send_failed
+    fired = cam.faults()[0]["fired"]
+    assert len(fired) == 1 and fired[0]["operation"] == "PutMedia"
     # count=1 by default: the next connection is not closed.
     _, acks = run(upload(cam, body(h264, now_ms() - 50_000, 2)))
     assert kinds(acks).count("PERSISTED") == 2
-
-
-def test_close_after_bytes_by_reset(cam, h264):
-    data = body(h264, now_ms() - 60_000, 3)
-    cam.add_fault(stream="cam", type="close_connection", after_bytes=len(data) // 2,
-                  mode="reset")
-    client, acks = run(upload(cam, data))
-    assert client.reset_seen or client.send_failed
-    assert "ERROR" not in kinds(acks)
-    assert len(cam.fragments("cam")) == 1      # the 2nd fragment is cut in the middle
-    fired = cam.faults()[0]["fired"]
-    assert len(fired) == 1 and fired[0]["operation"] == "PutMedia"
 
 
 def test_delay_acks(cam, h264):

@@ -223,3 +223,66 @@ def test_get_images_jpeg_and_png(three, tmp_path):
                              StartTimestamp=t0 / 1000, EndTimestamp=t0 / 1000 + 3,
                              SamplingInterval=1000, Format="PNG")
     assert info.value.response["Error"]["Code"] == "InvalidArgumentException"
+
+
+def images_error(kvs, stream, start, end, **extra):
+    archived = kvs.boto_client("kinesis-video-archived-media")
+    with pytest.raises(ClientError) as info:
+        archived.get_images(StreamName=stream, ImageSelectorType="PRODUCER_TIMESTAMP",
+                            StartTimestamp=start, EndTimestamp=end, SamplingInterval=3000,
+                            Format="JPEG", **extra)
+    return info.value.response["Error"]["Code"], \
+        info.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_get_images_errors(kvslocal, h264):
+    """The GetClip error rules apply to GetImages too (same media requirements)."""
+    t0 = whole_second_t0()
+    s = t0 / 1000
+    assert images_error(kvslocal, "nope", s, s + 5) == ("ResourceNotFoundException", 404)
+    create_stream(kvslocal, "live", retention=0)
+    upload_gops(kvslocal, "live", h264, 1, t0)
+    assert images_error(kvslocal, "live", s, s + 5) == ("NoDataRetentionException", 400)
+    create_stream(kvslocal, "mpeg2")
+    upload_gops(kvslocal, "mpeg2", h264, 1, t0,
+                tracks=[mkvbuild.Track(1, codec_id="V_MPEG2", codec_private=b"\x00")])
+    assert images_error(kvslocal, "mpeg2", s, s + 5) == \
+        ("UnsupportedStreamMediaTypeException", 400)
+    create_stream(kvslocal, "nocpd")
+    upload_gops(kvslocal, "nocpd", h264, 1, t0, cpd=False)
+    assert images_error(kvslocal, "nocpd", s, s + 5) == \
+        ("MissingCodecPrivateDataException", 400)
+    create_stream(kvslocal, "cam")
+    upload_gops(kvslocal, "cam", h264, 1, t0)
+    assert images_error(kvslocal, "cam", s + 5, s) == ("InvalidArgumentException", 400)
+    assert images_error(kvslocal, "cam", s, s + 5, HeightPixels=100, WidthPixels=100,
+                        FormatConfig={"JPEGQuality": "101"}) == \
+        ("InvalidArgumentException", 400)
+    assert images_error(kvslocal, "cam", s, s + 5, WidthPixels=100) == \
+        ("ValidationException", 400)
+    # A range with no fragment is not an error: every image is NO_MEDIA.
+    archived = kvslocal.boto_client("kinesis-video-archived-media")
+    out = archived.get_images(StreamName="cam", ImageSelectorType="PRODUCER_TIMESTAMP",
+                              StartTimestamp=s + 100, EndTimestamp=s + 106,
+                              SamplingInterval=3000, Format="PNG")
+    assert [i["Error"] for i in out["Images"]] == ["NO_MEDIA"] * 3
+
+
+def test_get_clip_server_timestamp_range_must_be_in_the_past(kvslocal, h264):
+    """"If FragmentSelectorType for the request is SERVER_TIMESTAMP, this value
+    [EndTimestamp] must be in the past" (botocore GetClip)."""
+    create_stream(kvslocal, "cam")
+    upload_gops(kvslocal, "cam", h264, 1, whole_second_t0())
+    server_s = kvslocal.fragments("cam")[0]["server_timestamp_ms"] // 1000
+    archived = kvslocal.boto_client("kinesis-video-archived-media")
+
+    def clip(end):
+        return archived.get_clip(StreamName="cam", ClipFragmentSelector={
+            "FragmentSelectorType": "SERVER_TIMESTAMP",
+            "TimestampRange": {"StartTimestamp": server_s - 1, "EndTimestamp": end}})
+    with pytest.raises(ClientError) as info:
+        clip(server_s + 3600)
+    assert info.value.response["Error"]["Code"] == "InvalidArgumentException"
+    kvslocal.admin("POST", "/clock", {"advance_s": 10})   # instead of waiting 2 s
+    out = clip(server_s + 2)
+    assert out["ContentType"] == "video/mp4" and out["Payload"].read()[4:8] == b"ftyp"

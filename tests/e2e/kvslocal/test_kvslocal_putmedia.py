@@ -259,3 +259,81 @@ def test_4006_structural_errors(kvslocal, h264, make):
     create_stream(kvslocal, "cam")
     acks = run(upload(kvslocal, "cam", [make(h264, now_ms() - 60_000)]))
     assert_error_then_end(acks, 4006)
+
+
+@pytest.mark.parametrize("timecode_type", ["ABSOLUTE", "RELATIVE"])
+def test_producer_timestamps_follow_the_timecode_scale(kvslocal, h264, timecode_type):
+    """producer_timestamp = timecode (ABSOLUTE) or producer start + timecode
+    (RELATIVE), in ms through the session's TimecodeScale (guide L8860-8872).
+    Here a tick is 100 us; ACKs echo the Cluster Timecode as sent (ticks)."""
+    create_stream(kvslocal, "cam")
+    start = now_ms() - 60_000
+    base = start * 10 if timecode_type == "ABSOLUTE" else 0
+    frames = [mkvbuild.H264Frame(i, i * 400, i == 0, b"\x00\x00\x00\x02\x09\x10")
+              for i in range(3)]                     # 400 ticks = 40 ms apart
+    body = mkvbuild.session_header([h264.track()], timecode_scale=100_000) + \
+        mkvbuild.fragment(base, frames) + mkvbuild.fragment(base + 18_000, frames)
+    acks = run(upload(kvslocal, "cam", [body], timecode_type=timecode_type, start_ms=start))
+    assert ids(acks) == [("BUFFERING", base), ("RECEIVED", base), ("PERSISTED", base),
+                         ("BUFFERING", base + 18_000), ("RECEIVED", base + 18_000),
+                         ("PERSISTED", base + 18_000)]
+    fragments = kvslocal.fragments("cam")
+    assert [f["producer_timestamp_ms"] for f in fragments] == [start, start + 1800]
+    assert [f["duration_ms"] for f in fragments] == [120, 120]
+
+
+def test_relative_needs_the_producer_start_timestamp(kvslocal):
+    create_stream(kvslocal, "cam")
+
+    async def go():
+        client = PutMediaClient(kvslocal, stream="cam", timecode_type="RELATIVE", start_ms=None)
+        await client.open()
+        result = await client.error_body()
+        client.close()
+        return result
+    status, headers, _ = run(go())
+    assert status == 400 and headers["x-amzn-errortype"] == "InvalidArgumentException"
+
+
+def test_error_acks_are_sent_even_when_acks_are_not_required(kvslocal, h264):
+    """x-amzn-fragment-acknowledgment-required: 0 turns off BUFFERING, RECEIVED,
+    PERSISTED and IDLE, not the ERROR that ends the request."""
+    create_stream(kvslocal, "cam")
+    t0 = now_ms() - 60_000
+    body = mkvbuild.session_header([h264.track()]) + mkvbuild.fragment(t0, h264.gops()[0]) + \
+        mkvbuild.fragment(t0, h264.gops()[1])
+    acks = run(upload(kvslocal, "cam", [body], acks="0"))
+    assert [(a["EventType"], a["ErrorId"]) for a in acks] == [("ERROR", 4004)]
+    assert len(kvslocal.fragments("cam")) == 1
+
+
+@pytest.mark.parametrize("headers", [
+    {"x-amzn-fragment-acknowledgment-required": "yes"},
+    {"x-amzn-producer-start-timestamp": "soon"},
+    {"x-amzn-producer-start-timestamp": "nan"},
+], ids=["acks-required", "start-timestamp", "nan-start"])
+def test_bad_putmedia_headers(kvslocal, headers):
+    create_stream(kvslocal, "cam")
+
+    async def go():
+        client = PutMediaClient(kvslocal, stream="cam", extra_headers=headers)
+        await client.open()
+        result = await client.error_body()
+        client.close()
+        return result
+    status, response_headers, body = run(go())
+    assert status == 400 and response_headers["x-amzn-errortype"] == "InvalidArgumentException"
+    assert body["message"]
+
+
+def test_stream_name_and_arn_together_are_refused(kvslocal):
+    arn = create_stream(kvslocal, "cam")
+
+    async def go():
+        client = PutMediaClient(kvslocal, stream="cam", arn=arn)
+        await client.open()
+        result = await client.error_body()
+        client.close()
+        return result
+    status, headers, _ = run(go())
+    assert status == 400 and headers["x-amzn-errortype"] == "InvalidArgumentException"

@@ -50,9 +50,12 @@ def stamp(delta_s: float) -> str:
 
 
 @pytest.fixture
-def cam(kvslocal):
-    create_stream(kvslocal, "cam")
-    return kvslocal
+def cam(shared_kvs):
+    """The module's kvslocal with a stream "cam" (these tests leave no state)."""
+    if not shared_kvs.boto_client().list_streams(StreamNameCondition={
+            "ComparisonOperator": "BEGINS_WITH", "ComparisonValue": "cam"})["StreamInfoList"]:
+        create_stream(shared_kvs, "cam")
+    return shared_kvs
 
 
 def test_sdk_style_request_without_port_in_host_is_accepted(cam):
@@ -195,3 +198,35 @@ def test_required_session_token(kvs_factory):
             client.list_streams()
         assert info.value.response["Error"]["Code"] == "UnrecognizedClientException"
         assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_request_expired_as_the_guide_documents(kvs_factory):
+    """--skew-error RequestExpired: the guide's common-errors answer, 400
+    RequestExpired beyond 15 minutes either way (guide L11655-11659), for the
+    JSON APIs and PutMedia; inside 15 minutes a request is accepted."""
+    kvs = kvs_factory("--skew-error", "RequestExpired")
+    create_stream(kvs, "cam")
+    for delta in (-16 * 60, +16 * 60):
+        status, headers, body = raw_call(kvs, amz_date=stamp(delta))
+        assert (status, error_type(headers)) == (400, "RequestExpired")
+        assert body == {"message": "Request has expired."}
+    for delta in (-14 * 60, +14 * 60):
+        assert raw_call(kvs, amz_date=stamp(delta))[0] == 200
+
+    async def go():
+        client = PutMediaClient(kvs, stream="cam", amz_date=stamp(-16 * 60))
+        await client.open()
+        result = await client.error_body()
+        client.close()
+        return result
+    status, headers, _ = run(go())
+    assert (status, headers["x-amzn-errortype"]) == (400, "RequestExpired")
+
+
+def test_default_window_is_the_observed_five_minutes(cam):
+    """KVS was observed refusing a 10-minute-old request with 403
+    InvalidSignatureException "Signature expired ... - 5 min." (sigv4.py)."""
+    status, headers, body = raw_call(cam, amz_date=stamp(-6 * 60))
+    assert (status, error_type(headers)) == (403, "InvalidSignatureException")
+    assert body["message"].endswith(" - 5 min.)")
+    assert raw_call(cam, amz_date=stamp(-4 * 60))[0] == 200
