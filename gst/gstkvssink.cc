@@ -163,6 +163,43 @@ static GstStateChangeReturn gst_kvs_sink_change_state(
   return ret;
 }
 
+// Upstream events sent to the element (a seek on a pipeline whose sink is
+// kvssink: GstBin sends it to its sinks) go up through every sink pad, as
+// GstAggregator does; GstElement's default would need a src pad.
+// Downstream events keep the default (into a sink pad).
+static gboolean gst_kvs_sink_send_event(GstElement* element, GstEvent* event) {
+  if (!GST_EVENT_IS_UPSTREAM(event) || GST_EVENT_IS_DOWNSTREAM(event)) {
+    return GST_ELEMENT_CLASS(gst_kvs_sink_parent_class)
+        ->send_event(element, event);
+  }
+  GST_DEBUG_OBJECT(element, "pushing %s upstream on every sink pad",
+                   GST_EVENT_TYPE_NAME(event));
+  gboolean any = FALSE;
+  GstIterator* it = gst_element_iterate_sink_pads(element);
+  GValue item = G_VALUE_INIT;
+  bool done = false;
+  while (!done) {
+    switch (gst_iterator_next(it, &item)) {
+      case GST_ITERATOR_OK: {
+        auto* pad = GST_PAD(g_value_get_object(&item));
+        if (gst_pad_push_event(pad, gst_event_ref(event))) any = TRUE;
+        g_value_reset(&item);
+        break;
+      }
+      case GST_ITERATOR_RESYNC:
+        gst_iterator_resync(it);
+        break;
+      default:
+        done = true;
+        break;
+    }
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  gst_event_unref(event);
+  return any;
+}
+
 static void gst_kvs_sink_set_property(GObject* object, guint id,
                                       const GValue* value, GParamSpec* pspec) {
   GstKvsSink* sink = GST_KVS_SINK(object);
@@ -235,6 +272,7 @@ static void gst_kvs_sink_class_init(GstKvsSinkClass* klass) {
       GST_DEBUG_FUNCPTR(gst_kvs_sink_request_new_pad);
   element_class->release_pad = GST_DEBUG_FUNCPTR(gst_kvs_sink_release_pad);
   element_class->change_state = GST_DEBUG_FUNCPTR(gst_kvs_sink_change_state);
+  element_class->send_event = GST_DEBUG_FUNCPTR(gst_kvs_sink_send_event);
   for (bool video : {true, false}) {
     GstCaps* caps =
         gst_caps_from_string(video ? kvssink::kVideoCaps : kvssink::kAudioCaps);
