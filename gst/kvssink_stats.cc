@@ -36,7 +36,8 @@ GstStructure* StatsToStructure(const kvs::StreamStats& stats,
                     "bytes-in", G_TYPE_UINT64, guint64{c.bytes_in},
                     "bytes-sent", G_TYPE_UINT64, guint64{c.bytes_read},
                     "fragments-created", G_TYPE_UINT64,
-                    guint64{c.fragments_created}, "acks-buffering",
+                    guint64{c.fragments_created}, "fragments-sent",
+                    G_TYPE_UINT64, guint64{c.fragments_sent}, "acks-buffering",
                     G_TYPE_UINT64, guint64{u.acks_buffering}, "acks-received",
                     G_TYPE_UINT64, guint64{u.acks_received}, "acks-persisted",
                     G_TYPE_UINT64, guint64{u.acks_persisted}, "acks-error",
@@ -61,6 +62,16 @@ GstStructure* StatsToStructure(const kvs::StreamStats& stats,
       guint64{r.dropped}, "forced-cuts", G_TYPE_UINT64,
       guint64{stats.packager.forced_cuts}, "header-changes", G_TYPE_UINT64,
       guint64{stats.packager.header_changes}, nullptr);
+  kvs::ContentStore::ClientTotals client = kvs::ContentStore::Totals();
+  gst_structure_set(s, "client-streams", G_TYPE_UINT64, guint64{client.stores},
+                    "client-storage-size-bytes", G_TYPE_UINT64,
+                    guint64{client.max_bytes}, "client-storage-used-bytes",
+                    G_TYPE_UINT64, guint64{client.bytes_held},
+                    "client-storage-available-bytes", G_TYPE_UINT64,
+                    guint64{client.max_bytes > client.bytes_held
+                                ? client.max_bytes - client.bytes_held
+                                : 0},
+                    nullptr);
   SetLatency(s, "frame-to-socket", m.frame_to_socket);
   SetLatency(s, "frame-to-received", m.frame_to_received);
   SetLatency(s, "frame-to-persisted", m.frame_to_persisted);

@@ -8,7 +8,8 @@
 //   current-view-bytes, overall-view-bytes (guint64),
 //   current-view-duration-ms, overall-view-duration-ms (gint64),
 //   frame-rate (gdouble, frames/s), transfer-rate (gdouble, bytes/s),
-//   frames-in, bytes-in, bytes-sent, fragments-created (guint64),
+//   frames-in, bytes-in, bytes-sent, fragments-created, fragments-sent
+//   (guint64; bytes-sent and fragments-sent count replays again),
 //   acks-buffering, acks-received, acks-persisted, acks-error (guint64),
 //   dropped-frames, dropped-fragments, skipped-fragments (guint64),
 //   frames-before-key-frame (guint64),
@@ -17,6 +18,9 @@
 //   what the packager repaired (kvscore/stream/timestamp_sanitizer.h),
 //   fragments cut without a key frame, and new MKV headers,
 //   sessions, reconnects, retries (guint64), last-error (string),
+//   client-streams, client-storage-size-bytes, client-storage-used-bytes,
+//   client-storage-available-bytes (guint64): every stream of the process
+//   (upstream's client metrics),
 //   frame-to-socket-{p50,p99,max}-ns, frame-to-received-{p50,p99,max}-ns,
 //   frame-to-persisted-{p50,p99,max}-ns (gint64): latency from a frame
 //   entering kvssink to its last byte handed to the socket, and from a

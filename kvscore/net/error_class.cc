@@ -20,7 +20,6 @@ bool IsRetriable(const Status& status) {
     case StatusCode::kTimeout:
     case StatusCode::kThrottled:
     case StatusCode::kServiceUnavailable:
-    case StatusCode::kTlsFailed:
     case StatusCode::kMalformedResponse:
       return true;
     case StatusCode::kAckError:

@@ -13,7 +13,11 @@
 //     reconnect and replay.
 // Statuses (base/status.h codes): transport failures, timeouts,
 // throttling (ClientLimitExceeded), 5xx and malformed replies are
-// retriable; retriable ERROR ACKs too; the rest is not.
+// retriable; retriable ERROR ACKs too; the rest is not. In particular
+// kTlsFailed is not: a certificate that fails verification, a TLS version
+// or cipher the peer refuses, or a client certificate it rejects fail the
+// same way on every attempt (a handshake cut short by the network is
+// kNetworkError, http_call.h).
 //
 // Pure functions; any thread.
 #ifndef KVSCORE_NET_ERROR_CLASS_H_

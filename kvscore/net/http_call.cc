@@ -23,6 +23,20 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(begin, end - begin));
 }
 
+// CURLE_SSL_CONNECT_ERROR covers every handshake failure. Those where the
+// connection broke before either side gave a TLS verdict (reset, EOF) are
+// network trouble worth a retry; the rest (alerts, versions, certificates)
+// fail the same way again.
+bool HandshakeCutShort(const char* error_buffer) {
+  if (error_buffer == nullptr) return false;
+  for (const char* cause :
+       {"SSL_ERROR_SYSCALL", "Connection reset", "unexpected eof",
+        "Broken pipe", "Connection timed out"}) {
+    if (std::strstr(error_buffer, cause) != nullptr) return true;
+  }
+  return false;
+}
+
 StatusCode CodeForCurl(CURLcode code, const char* error_buffer) {
   // A TLS 1.3 server rejects a client certificate with an alert that
   // libcurl reports as a receive/send error.
@@ -39,6 +53,8 @@ StatusCode CodeForCurl(CURLcode code, const char* error_buffer) {
     case CURLE_OPERATION_TIMEDOUT:
       return StatusCode::kTimeout;
     case CURLE_SSL_CONNECT_ERROR:
+      return HandshakeCutShort(error_buffer) ? StatusCode::kNetworkError
+                                             : StatusCode::kTlsFailed;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:

@@ -57,7 +57,9 @@ struct HttpResponse {
 
 // Maps a failed curl transfer to a Status: connection refused and DNS
 // failures -> kConnectFailed, timeouts -> kTimeout, certificate and
-// handshake failures -> kTlsFailed, anything else -> kNetworkError. `what`
+// handshake failures -> kTlsFailed (not retried, error_class.h) except a
+// handshake the network cut short (reset, EOF) -> kNetworkError, anything
+// else -> kNetworkError. `what`
 // names the operation ("DescribeStream") and `url` is included (URLs never
 // carry secrets).
 Status StatusFromCurl(CURLcode code, const char* error_buffer,

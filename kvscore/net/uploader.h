@@ -29,7 +29,8 @@
 //   - non-retriable ERROR ACKs (4001, 4002, 4004-4007, 4009-4012,
 //     4500-4506): the fragment is skipped (never resent), reported, and
 //     streaming goes on.
-//   - anything else (e.g. InvalidArgument): fatal.
+//   - anything else (e.g. InvalidArgument, a TLS failure such as a server
+//     certificate the trust store does not verify): fatal at once.
 //
 // Replay: each session starts at the store's replay point (content_store.h:
 // offline everything unpersisted; realtime the first fragment not RECEIVED,

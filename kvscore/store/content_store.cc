@@ -264,6 +264,7 @@ size_t ContentStore::Read(UploadCursor* cursor, uint8_t* out, size_t capacity,
       }
       f->reading = false;
       f->sent = true;
+      ++counters_.fragments_sent;
       ++cursor->fragment;
       cursor->piece = 0;
       cursor->offset = 0;

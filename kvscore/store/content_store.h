@@ -189,6 +189,8 @@ class ContentStore {
     uint64_t bytes_in = 0;           // Body bytes appended, ever.
     uint64_t bytes_read = 0;  // Body bytes handed to sessions, ever (replays
                               // count again).
+    uint64_t fragments_sent = 0;  // Fragments whose last byte was handed to
+                                  // a session, ever (replays count again).
     uint64_t fragments_created = 0;
   };
 

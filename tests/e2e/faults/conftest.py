@@ -31,3 +31,13 @@ def kvs_factory(tmp_path):
     yield start
     for kvs in started:
         kvs.stop()
+
+
+@pytest.fixture(autouse=True)
+def stop_leftover_producers():
+    """Sets every pipeline a test left running to NULL, so the next test's
+    process-wide numbers (threads, fds, client storage) start clean."""
+    yield
+    import faultkit
+    for producer in list(faultkit._DROP_WATCHERS):
+        producer.stop()

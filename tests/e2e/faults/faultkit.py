@@ -137,12 +137,17 @@ class Producer:
     """A pipeline `<source> ! kvssink` run in this process."""
 
     def __init__(self, kvs, stream: str, source: Optional[str] = None,
-                 **props):
+                 static_credentials: bool = True, **props):
+        """`static_credentials`: kvslocal's key pair as access-key and
+        secret-key (properties beat every other credential source); False
+        leaves the credentials to the props (e.g. iot_certificate)."""
         self.Gst = gst()
         self.kvs = kvs
         self.stream = stream
-        description = (f"{source or live_source()} ! "
-                       + sink_props(kvs, stream, **props) + " name=sink")
+        sink = sink_props(kvs, stream, **props)
+        if not static_credentials:
+            sink = re.sub(r" (access|secret)-key=\S+", "", sink)
+        description = f"{source or live_source()} ! {sink} name=sink"
         self.pipeline = self.Gst.parse_launch(description)
         self.sink = self.pipeline.get_by_name("sink")
         self.bus = self.pipeline.get_bus()

@@ -1,11 +1,15 @@
-"""Loopback relays in front of kvslocal, for the endpoint-change test.
+"""Loopback relays in front of kvslocal, for the endpoint-change and
+shutdown tests.
 
 kvslocal answers GetDataEndpoint with its own URL. To make the data
 endpoint change mid-stream, the producer talks to kvslocal through:
 
 - ``DataRelay``: a TCP relay to kvslocal (a "data endpoint"). ``close()``
   stops listening and resets every connection it carries, as a data
-  endpoint that went away.
+  endpoint that went away. ``black_hole()`` makes it a network that
+  swallows everything: it stops reading and forwarding in both directions
+  and holds every connection open, new ones included, so the peer's sends
+  stall (TCP flow control) and no reply or ACK ever comes.
 - ``ControlRelay``: an HTTP/1.1 relay for the control plane that passes
   requests and replies through unchanged, except GetDataEndpoint's reply,
   whose ``DataEndpoint`` becomes whatever ``endpoint()`` returns now.
@@ -51,8 +55,18 @@ class _Relay:
         self._lock = threading.Lock()
         self._sockets: List[socket.socket] = []
         self._closed = False
+        self._holes = threading.Event()  # Set: black hole (see above).
         self.connections = 0
+        self.swallowed = 0  # Bytes received and never forwarded.
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def black_hole(self) -> None:
+        """From now on nothing passes: connections stay open, unread."""
+        self._holes.set()
+
+    def _swallow(self, nbytes: int) -> None:
+        with self._lock:
+            self.swallowed += nbytes
 
     def _accept(self) -> None:
         while True:
@@ -60,6 +74,11 @@ class _Relay:
                 client, _ = self._listener.accept()
             except OSError:
                 return
+            if self._holes.is_set():  # Held open, never read.
+                with self._lock:
+                    self._sockets.append(client)
+                    self.connections += 1
+                continue
             try:
                 upstream = socket.create_connection(
                     ("127.0.0.1", self.target_port))
@@ -96,11 +115,13 @@ class DataRelay(_Relay):
             threading.Thread(target=self._pump, args=(src, dst),
                              daemon=True).start()
 
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while True:
                 data = src.recv(65536)
+                if self._holes.is_set():  # Swallowed; stop reading.
+                    self._swallow(len(data))
+                    return
                 if not data:
                     dst.shutdown(socket.SHUT_WR)
                     return

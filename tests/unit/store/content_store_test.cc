@@ -451,6 +451,42 @@ TEST(ContentStoreMetricsTest, LatenciesAndViews) {
   EXPECT_EQ(after.frame_to_persisted.max(), 2000);
   EXPECT_EQ(after.counters.bytes_read, 14u);  // "H" "C" "b" 10x "x" "D"
   EXPECT_EQ(after.counters.fragments_held, 1u);
+  // Only the first fragment was read to its end (the second is open).
+  EXPECT_EQ(after.counters.fragments_sent, 1u);
+  store.ReleaseCursor(cursor);
+  store.Finish();
+  UploadCursor replay = store.OpenCursor();
+  store.Read(&replay, buf, sizeof(buf), &state);
+  EXPECT_EQ(store.GetMetrics().counters.fragments_sent, 2u);
+}
+
+// Per-client totals: every live store's storage-size and bytes held, kept
+// as bytes come and go, and forgotten when the store goes.
+TEST(ContentStoreMetricsTest, ClientTotalsFollowEveryStore) {
+  ContentStore::ClientTotals base = ContentStore::Totals();
+  {
+    ContentStore a(1000, FreeRule::kOnPersisted);
+    ContentStore b(500, FreeRule::kOnPersisted);
+    ContentStore::ClientTotals two = ContentStore::Totals();
+    EXPECT_EQ(two.stores, base.stores + 2);
+    EXPECT_EQ(two.max_bytes, base.max_bytes + 1500);
+    EXPECT_EQ(two.bytes_held, base.bytes_held);
+    ASSERT_TRUE(a.BeginFragment(1000, {Text("C1")}, 0).ok());
+    ASSERT_TRUE(a.AppendFrame(Text("b"), Text("xyz")).ok());
+    ASSERT_TRUE(b.BeginFragment(1000, {Text("C")}, 0).ok());
+    EXPECT_EQ(ContentStore::Totals().bytes_held, base.bytes_held + 7);
+    a.Finish();
+    UploadCursor cursor = a.OpenCursor();
+    uint8_t buf[16];
+    ReadState state;
+    a.Read(&cursor, buf, sizeof(buf), &state);
+    EXPECT_TRUE(a.Acknowledge(0, AckLevel::kPersisted));
+    EXPECT_EQ(ContentStore::Totals().bytes_held, base.bytes_held + 1);
+  }
+  ContentStore::ClientTotals after = ContentStore::Totals();
+  EXPECT_EQ(after.stores, base.stores);
+  EXPECT_EQ(after.max_bytes, base.max_bytes);
+  EXPECT_EQ(after.bytes_held, base.bytes_held);
 }
 
 }  // namespace
