@@ -4,6 +4,7 @@ AWS_CA_BUNDLE and refused for an untrusted CA; region resolution with the
 explicit property winning; SigV4 with a session token checked by kvslocal."""
 import os
 import shutil
+import ssl
 import subprocess
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from credentials_helpers import (BBB_FRAMES, assert_one_error, assert_streamed, file_source,
                                  iot_structure, profile_entry, sink, usage,
                                  write_shared_credentials)
+from loopback_servers import Relay, server_context
 
 
 @pytest.fixture
@@ -49,19 +51,62 @@ def test_tls_trusted_through_each_setting(tls, how):
     assert_streamed(run, tls.kvs, "cam", BBB_FRAMES)
 
 
+TRUST_HINT = ("ca-path", "KVSSINK_CA_CERT_PATH", "AWS_CA_BUNDLE")
+
+
+def assert_refused_at_once(run, relay, *needles):
+    """One error naming the trust settings, after one connection: a
+    certificate that fails verification fails the same way on every try, so
+    it is not retried."""
+    text = assert_one_error(run, "tls-failed", relay.url, *needles, *TRUST_HINT)
+    assert "gave up after" not in text, text
+    assert "retrying in" not in run.log, run.log[-3000:]
+    assert relay.connections == 1, relay.connections
+    return text
+
+
 def test_tls_untrusted_ca_is_refused(tls):
     rogue = tls.kvs.health()["tls_files"]["rogue_ca"]
-    run = tls.run(f"{file_source()} ! " + sink("cam", tls.kvs.url, ca_path=rogue,
-                                                **static_keys(tls.kvs)))
-    assert_one_error(run, "tls-failed", tls.kvs.url)
-    assert "certificate" in run.error_text
+    with Relay(tls.kvs.port, scheme="https") as relay:
+        run = tls.run(f"{file_source()} ! " + sink("cam", relay.url, ca_path=rogue,
+                                                    **static_keys(tls.kvs)))
+    assert_refused_at_once(run, relay, "certificate")
     assert tls.kvs.admin("GET", "/streams")["streams"] == []
     assert usage(tls.kvs)[tls.kvs.access_key]["requests"] == 0
 
 
 def test_tls_system_store_does_not_trust_kvslocal(tls):
-    run = tls.run(f"{file_source()} ! " + sink("cam", tls.kvs.url, **static_keys(tls.kvs)))
-    assert_one_error(run, "tls-failed")
+    with Relay(tls.kvs.port, scheme="https") as relay:
+        run = tls.run(f"{file_source()} ! " + sink("cam", relay.url, **static_keys(tls.kvs)))
+    assert_refused_at_once(run, relay, "certificate")
+
+
+def kvslocal_server_files(kvs):
+    folder = os.path.dirname(kvs.health()["tls_files"]["ca_file"])
+    return os.path.join(folder, "server.pem"), os.path.join(folder, "server.key")
+
+
+def test_tls_below_1_2_is_refused(creds):
+    # A server that speaks at most TLS 1.1, with a certificate the client
+    # trusts: the handshake is refused, once.
+    cert, key = kvslocal_server_files(creds.kvs)
+    context = server_context(cert, key, ssl.TLSVersion.TLSv1_1)
+    with Relay(creds.kvs.port, tls=context) as relay:
+        run = creds.run(f"{file_source()} ! " + sink(
+            "cam", relay.url, ca_path=creds.kvs.iot()["ca_file"], **static_keys(creds.kvs)))
+    assert_refused_at_once(run, relay)
+    assert relay.handshakes_failed == 1
+    assert creds.kvs.admin("GET", "/streams")["streams"] == []
+
+
+def test_tls_1_2_is_accepted(creds):
+    cert, key = kvslocal_server_files(creds.kvs)
+    context = server_context(cert, key, ssl.TLSVersion.TLSv1_2)
+    with Relay(creds.kvs.port, tls=context) as relay:
+        run = creds.run(f"{file_source()} ! " + sink(
+            "cam", relay.url, ca_path=creds.kvs.iot()["ca_file"], **static_keys(creds.kvs)))
+        assert_streamed(run, creds.kvs, "cam", BBB_FRAMES)
+        assert relay.connections >= 1 and relay.handshakes_failed == 0
 
 
 def test_tls_setting_precedence(tls):
