@@ -78,6 +78,12 @@ kvs::PackagerConfig PackagingFor(const Settings& s) {
   p.key_frame_fragmentation = s.key_frame_fragmentation;
   p.fragment_duration_ns = s.fragment_duration_ms * kvs::kNsPerMs;
   p.absolute_fragment_times = s.absolute_fragment_times;
+  // Offline input is read as fast as storage allows: a pad blocked on a
+  // full store is not silent, so only the media-span bound applies.
+  p.max_interleave_wait_ns =
+      s.streaming_type == kOffline
+          ? 0
+          : int64_t{s.silent_pad_timeout_ms} * kvs::kNsPerMs;
   // framerate is a hint: the duration of frames that carry none.
   p.default_frame_duration_ns = kvs::kNsPerSecond / std::max(1u, s.framerate);
   p.segment.segment_uid = RandomUid();

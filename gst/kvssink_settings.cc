@@ -87,6 +87,12 @@ const UintProp kUintProps[] = {
      "At end of stream, the longest wait for the last fragment's "
      "acknowledgement before EOS is posted anyway, in seconds",
      &Settings::stop_stream_timeout_s, 0, 3600},
+    {PROP_SILENT_PAD_TIMEOUT, "silent-pad-timeout",
+     "Longest a pad without data (audio dropping out, a late pad) holds "
+     "back the others, in ms of real time; the silent track then leaves the "
+     "fragment header until it delivers again (realtime only: offline "
+     "waits up to 10 s of media instead)",
+     &Settings::silent_pad_timeout_ms, 1, 60 * 1000},
     {PROP_STATS_INTERVAL, "stats-interval",
      "Period of kvssink-stats element messages, in ms; 0 = none",
      &Settings::stats_interval_ms, 0, 3600 * 1000},

@@ -101,6 +101,7 @@ struct Settings {
   std::string profile;
   std::string kms_key_id;
   guint stats_interval_ms = 0;
+  guint silent_pad_timeout_ms = 1000;
   gboolean sync = FALSE;
   // Which properties the application set (indexed by PropertyId): e.g.
   // content-type follows the caps unless set.
@@ -160,6 +161,7 @@ enum PropertyId : guint {
   PROP_KMS_KEY_ID,
   PROP_STATS_INTERVAL,
   PROP_SYNC,
+  PROP_SILENT_PAD_TIMEOUT,
   PROP_STATS,  // Read-only; served by the element, not the table.
   PROP_LAST
 };

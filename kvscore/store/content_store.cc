@@ -137,10 +137,17 @@ Status ContentStore::AppendFrame(Piece block_header, Piece payload) {
   Dropped dropped;
   Status status;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
     uint64_t bytes = uint64_t{block_header.length} + payload.length;
+    if (!realtime() && !fragments_.empty() && !fragments_.back().complete) {
+      // Releases the lock while it waits.
+      status = WaitForRoomLocked(bytes, /*check_duration=*/false, &lock);
+    }
     if (fragments_.empty() || fragments_.back().complete) {
       status = Status(StatusCode::kFailedPrecondition, "no open fragment");
+    } else if (!status.ok()) {
+      // Offline: cancelled (stopping), or storage-size is too small for
+      // one fragment. The frame is refused.
     } else if (!MakeRoom(bytes, &dropped)) {
       // Never send part of a fragment: drop all of it if none was sent.
       AbandonOpenFragment(&dropped);

@@ -234,6 +234,11 @@ class ContentStore {
   // Appends one frame (its SimpleBlock header and payload) to the open
   // fragment. kFailedPrecondition without an open fragment;
   // kResourceExhausted when it does not fit (after eviction in realtime).
+  // Offline, it first waits for room as WaitForRoom() does (bytes only),
+  // so a frame the producer did not announce (one the packager held back
+  // to interleave) is never refused for want of room while ACKs can still
+  // free some; kCancelled after CancelWaits(). Same locking rule as
+  // WaitForRoom().
   Status AppendFrame(Piece block_header, Piece payload);
   // Offline mode: blocks until `bytes` more fit (bytes and duration), then
   // returns OK. Returns kCancelled after CancelWaits() (and for every call
@@ -323,6 +328,10 @@ class ContentStore {
   const Fragment* FirstAtOrAfter(uint64_t index) const;
   bool Fits(uint64_t bytes) const;
   bool DurationExceededLocked() const;
+  // WaitForRoom() with mutex_ held in `lock` (released while waiting);
+  // `check_duration` also waits for the buffer-duration window.
+  Status WaitForRoomLocked(uint64_t bytes, bool check_duration,
+                           std::unique_lock<std::mutex>* lock);
   static void RegisterStore(uint64_t max_bytes);
   static void UnregisterStore(uint64_t max_bytes, uint64_t bytes_held);
   bool realtime() const { return !options_.block_when_full; }

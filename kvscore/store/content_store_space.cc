@@ -135,12 +135,17 @@ bool ContentStore::AbandonOpenFragment(Dropped* dropped) {
 
 Status ContentStore::WaitForRoom(uint64_t bytes) {
   std::unique_lock<std::mutex> lock(mutex_);
+  return WaitForRoomLocked(bytes, /*check_duration=*/true, &lock);
+}
+
+Status ContentStore::WaitForRoomLocked(uint64_t bytes, bool check_duration,
+                                       std::unique_lock<std::mutex>* lock) {
   for (;;) {
     if (waits_cancelled_) {
       return Status(StatusCode::kCancelled, "wait for storage cancelled");
     }
     if (counters_.bytes_held + bytes <= options_.max_bytes &&
-        !DurationExceededLocked()) {
+        !(check_duration && DurationExceededLocked())) {
       return Status::Ok();
     }
     bool only_open = fragments_.empty() ||
@@ -150,7 +155,7 @@ Status ContentStore::WaitForRoom(uint64_t bytes) {
                     "storage-size (" + std::to_string(options_.max_bytes) +
                         " bytes) is too small for one fragment");
     }
-    room_.wait(lock);
+    room_.wait(*lock);
   }
 }
 

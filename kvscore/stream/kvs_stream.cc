@@ -58,8 +58,9 @@ KvsStream::KvsStream(StreamConfig config,
   if (!upload.absolute_timecodes) {
     // RELATIVE: producer time = start timestamp + Cluster timecode, so the
     // start timestamp must be the stream's origin in every session.
+    // Runs on the network thread: it must not take mutex_, which PutFrame
+    // holds while an offline stream waits for ACKs to free room.
     upload.producer_start_ms = [this] {
-      std::lock_guard<std::mutex> lock(mutex_);
       int64_t origin = packager_.origin_ns();
       return (origin == kNoTimestamp ? clock_.RealtimeNs() : origin) / kNsPerMs;
     };

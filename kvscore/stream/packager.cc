@@ -243,8 +243,8 @@ Status Packager::StartFragment(const Frame& frame, int64_t pts,
   if (header_dirty_ || ids != header_tracks_) {
     KVS_RETURN_IF_ERROR(InstallHeader(ids));
   }
-  if (origin_ns_ == kNoTimestamp) origin_ns_ = pts;
-  int64_t base = config_.absolute_fragment_times ? 0 : origin_ns_;
+  if (origin_ns_.load() == kNoTimestamp) origin_ns_.store(pts);
+  int64_t base = config_.absolute_fragment_times ? 0 : origin_ns_.load();
   int64_t cluster_ms = FloorMs(pts - base);
   if (cluster_ms < 0) {
     return Status(StatusCode::kInvalidTimestamp,
@@ -276,7 +276,7 @@ Status Packager::AppendBlock(TrackState* track, const Frame& frame, int64_t pts,
     pts = (FloorMs(previous_max_pts_) + 1) * kNsPerMs;
     ++counters_.repairs.nudged;
   }
-  int64_t base = config_.absolute_fragment_times ? 0 : origin_ns_;
+  int64_t base = config_.absolute_fragment_times ? 0 : origin_ns_.load();
   int64_t relative = FloorMs(pts - base) - cluster_ms_;
   if (relative < std::numeric_limits<int16_t>::min()) {
     ++counters_.dropped_frames;

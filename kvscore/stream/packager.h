@@ -40,6 +40,7 @@
 #ifndef KVSCORE_STREAM_PACKAGER_H_
 #define KVSCORE_STREAM_PACKAGER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -126,7 +127,9 @@ class Packager {
 
   bool fragment_open() const { return fragment_open_; }
   // Producer time (ns) of the first fragment, or kNoTimestamp before it.
-  int64_t origin_ns() const { return origin_ns_; }
+  // Safe to call from any thread (an atomic), e.g. the network thread
+  // while the producer is blocked inside PutFrame().
+  int64_t origin_ns() const { return origin_ns_.load(); }
   const Counters& counters() const { return counters_; }
 
  private:
@@ -170,7 +173,7 @@ class Packager {
   uint64_t fragment_bytes_ = 0;
   int64_t fragment_max_pts_ = kNoTimestamp;  // Latest PTS written into it.
   int64_t previous_max_pts_ = kNoTimestamp;  // ... into the one before.
-  int64_t origin_ns_ = kNoTimestamp;
+  std::atomic<int64_t> origin_ns_{kNoTimestamp};
   Counters counters_;
 };
 

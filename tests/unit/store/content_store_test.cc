@@ -371,9 +371,6 @@ TEST(ContentStoreOfflineTest, WaitsForAcksInsteadOfEvicting) {
   ASSERT_TRUE(store.AppendFrame(Piece::Copy({}), Bytes10()).ok());    // 11
   ASSERT_TRUE(store.BeginFragment(2, {Piece::Copy({'B'})}, 0).ok());  // 12
   ASSERT_TRUE(store.AppendFrame(Piece::Copy({}), Bytes10()).ok());    // 22
-  EXPECT_EQ(store.AppendFrame(Piece::Copy({}), Bytes10()).code(),
-            StatusCode::kResourceExhausted);  // No eviction offline.
-  EXPECT_EQ(store.counters().evicted_fragments, 0u);
   std::promise<Status> waited;
   std::thread producer([&] { waited.set_value(store.WaitForRoom(10)); });
   auto future = waited.get_future();
@@ -385,6 +382,43 @@ TEST(ContentStoreOfflineTest, WaitsForAcksInsteadOfEvicting) {
   EXPECT_TRUE(future.get().ok());
   producer.join();
   EXPECT_TRUE(store.AppendFrame(Piece::Copy({}), Bytes10()).ok());
+}
+
+// A frame the producer did not announce with WaitForRoom() (one the
+// packager held back to interleave) waits in AppendFrame() too: offline
+// never evicts nor refuses while ACKs can still free room.
+TEST(ContentStoreOfflineTest, AppendWaitsForAcksInsteadOfRefusing) {
+  ContentStore store(Offline(25));
+  store.SetHeader(1, MakeBytes({'H'}));
+  ASSERT_TRUE(store.BeginFragment(1, {Piece::Copy({'A'})}, 0).ok());
+  ASSERT_TRUE(store.AppendFrame(Piece::Copy({}), Bytes10()).ok());    // 11
+  ASSERT_TRUE(store.BeginFragment(2, {Piece::Copy({'B'})}, 0).ok());  // 12
+  ASSERT_TRUE(store.AppendFrame(Piece::Copy({}), Bytes10()).ok());    // 22
+  std::promise<Status> appended;
+  std::thread producer([&] {
+    appended.set_value(store.AppendFrame(Piece::Copy({}), Bytes10()));
+  });
+  auto future = appended.get_future();
+  EXPECT_EQ(future.wait_for(std::chrono::milliseconds(50)),
+            std::future_status::timeout);
+  ASSERT_TRUE(store.Acknowledge(0, AckLevel::kPersisted));  // Frees 11.
+  EXPECT_TRUE(future.get().ok());
+  producer.join();
+  EXPECT_EQ(store.counters().evicted_fragments, 0u);
+  EXPECT_EQ(store.counters().frames_in, 3u);
+  EXPECT_EQ(store.counters().bytes_held, 21u);
+  // Only the open fragment is held: waiting can't help, refused at once.
+  EXPECT_EQ(store.AppendFrame(Piece::Copy({}), Bytes10()).code(),
+            StatusCode::kResourceExhausted);
+  // A stop cancels an append that waits.
+  ASSERT_TRUE(store.BeginFragment(3, {Piece::Copy({'C'})}, 0).ok());
+  std::promise<Status> cancelled;
+  std::thread stopped([&] {
+    cancelled.set_value(store.AppendFrame(Piece::Copy({}), Bytes10()));
+  });
+  store.CancelWaits();
+  EXPECT_EQ(cancelled.get_future().get().code(), StatusCode::kCancelled);
+  stopped.join();
 }
 
 TEST(ContentStoreOfflineTest, CancelWakesWaitersAndOnlyOpenFragmentFailsFast) {
