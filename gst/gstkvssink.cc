@@ -91,6 +91,21 @@ static GstPad* gst_kvs_sink_request_new_pad(GstElement* element,
                           (nullptr));
       return nullptr;
     }
+    if (video) {
+      for (GstPad* existing : priv->pads) {
+        auto* d = static_cast<PadData*>(gst_pad_get_element_private(existing));
+        if (d != nullptr && d->video) {
+          GST_ELEMENT_WARNING(
+              sink, CORE, PAD,
+              ("kvssink takes one video pad (%s is linked already): a KVS "
+               "stream has one video track; use a second kvssink and stream "
+               "for another camera",
+               GST_PAD_NAME(existing)),
+              (nullptr));
+          return nullptr;
+        }
+      }
+    }
     guint& next = video ? priv->next_video : priv->next_audio;
     pad_name = g_strdup_printf(video ? "video_%u" : "audio_%u", next++);
   }

@@ -125,16 +125,11 @@ int64_t ProducerTime(GstKvsSink* sink, PadData* data, GstClockTime ts) {
       priv->anchor_ns = static_cast<int64_t>(priv->active.file_start_time_s) *
                         kvs::kNsPerSecond;
     } else {
-      int64_t now = kvs::SystemClock().RealtimeNs();
-      GstClock* clock = gst_element_get_clock(GST_ELEMENT(sink));
-      if (clock != nullptr) {
-        GstClockTime base = gst_element_get_base_time(GST_ELEMENT(sink));
-        priv->anchor_ns =
-            now - static_cast<int64_t>(gst_clock_get_time(clock) - base);
-        gst_object_unref(clock);
-      } else {
-        priv->anchor_ns = now - run;
-      }
+      // The first timestamped buffer lands at the wall-clock time it
+      // arrived (as upstream). Not through the pipeline clock: whether the
+      // element has one yet (PAUSED or PLAYING) would move the whole stream
+      // by the first buffer's running time.
+      priv->anchor_ns = kvs::SystemClock().RealtimeNs() - run;
     }
   }
   return priv->anchor_ns + run;

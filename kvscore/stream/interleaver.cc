@@ -30,7 +30,8 @@ void Interleaver::Push(Frame frame, int64_t now_ns) {
   if (t.video && frame.key() && t.max_pts != INT64_MIN) {
     key = std::min(key, t.max_pts + kOneMs);
   }
-  t.max_pts = std::max(t.max_pts, frame.pts);
+  if (frame.key()) t.keyed = true;
+  if (t.keyed) t.max_pts = std::max(t.max_pts, frame.pts);
   t.silent = false;
   t.queue.push_back({key, now_ns, std::move(frame)});
 }

@@ -9,7 +9,8 @@
 //
 // Frames are ordered by a key that decides which fragment they land in:
 // their PTS, except that a video key frame (a possible fragment start)
-// keys at min(its PTS, the latest PTS of its track so far + 1 ms). A frame
+// keys at min(its PTS, the latest PTS of its track so far + 1 ms; frames
+// before the track's first key frame do not count). A frame
 // of another track presented before that key goes before the key frame
 // (into the old fragment); one presented at or after it goes after (into
 // the new one), so no frame of the new fragment overlaps the old one:
@@ -88,7 +89,10 @@ class Interleaver {
     bool video = false;
     bool ended = false;
     bool silent = false;
-    int64_t max_pts = INT64_MIN;  // Latest PTS pushed.
+    // Latest PTS pushed since the track's first key frame (video frames
+    // before it can start no fragment and are dropped downstream).
+    int64_t max_pts = INT64_MIN;
+    bool keyed = false;
     std::deque<Entry> queue;
   };
   Track* Earliest();

@@ -79,10 +79,12 @@ class KvsSinkTest : public ::testing::Test {
   std::vector<GstHarness*> harnesses_;
 };
 
-TEST_F(KvsSinkTest, RequestPadsAreNamedPerKindAndLimitedToThree) {
+TEST_F(KvsSinkTest, RequestPadsAreNamedPerKindOneVideoAtMostThree) {
   GstElement* sink = MakeSink("pads");
   GstPad* v0 = gst_element_request_pad_simple(sink, "video_%u");
   GstPad* a0 = gst_element_request_pad_simple(sink, "audio_%u");
+  // One video track per stream (a second camera needs its own stream).
+  EXPECT_EQ(gst_element_request_pad_simple(sink, "video_%u"), nullptr);
   GstPad* a1 = gst_element_request_pad_simple(sink, "audio_%u");
   ASSERT_NE(v0, nullptr);
   ASSERT_NE(a1, nullptr);

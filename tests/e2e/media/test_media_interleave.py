@@ -24,14 +24,6 @@ def counts(kvs, stream):
     return frames
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "packager.cc WantedHeader: a track is put in the MKV header only while "
-    "Interleaver::Active(), which is false once the track ended (EOS), even "
-    "with its frames still queued; audio that reached EOS before the "
-    "video's caps (so before the first fragment) is left out of the header "
-    "and all 45 AAC frames are dropped (repairs-dropped = 45). Seen as a "
-    "~8% flake of camera_h264_high_bframes_aac_2byte_nal_length.mp4 with a "
-    "queue per branch"))
 def test_audio_that_ends_before_the_video_starts_is_kept(media_kvs):
     Gst = gst()
     path = media("camera_h264_high_bframes_aac_1080x720.mp4")

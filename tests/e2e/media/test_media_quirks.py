@@ -174,11 +174,6 @@ def test_motion_photo_still_goes_to_a_second_stream(media_kvs, tmp_path):
     assert len(media_kvs.fragments("motion-still")) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gst/: kvssink grants a second video_%u pad, so one stream gets two "
-    "video tracks (MKV tracks 1 and 2 both V_MPEGH/ISO/HEVC); issue 4 "
-    "allows one video plus one or two audio tracks, and KVS consumers "
-    "(GetClip, HLS/DASH) read track 2 as audio"))
 def test_second_video_pad_is_refused():
     from sinkutil import gst
     Gst = gst()

@@ -97,16 +97,7 @@ def test_frames_read_back_byte_exact(trip):
     assert trip.upload.stats["dropped-frames"] == trip.dropped_before_key
 
 
-@pytest.mark.parametrize("trip", params(marks={
-    "iphone-hevc-opengop": pytest.mark.xfail(strict=True, reason=(
-        "packager: with audio, the 3 RASL frames after the second CRA "
-        "(PTS 2103-2170 ms) are 'nudged' to the CRA's millisecond "
-        "(2204 ms), up to 101 ms off and 4 frames sharing one timestamp: "
-        "the interleaver keys video by DTS + the largest PTS-DTS seen "
-        "(168 ms), so audio up to the CRA's PTS is written into the "
-        "previous fragment before the RASL frames that present earlier "
-        "(packager.cc AppendBlock previous_max_pts_ nudge)")),
-}), indirect=True)
+@pytest.mark.parametrize("trip", params(), indirect=True)
 def test_pts_within_1ms(trip):
     """Offsets from the first frame within 1 ms, except frames kvssink had
     to move (counted as repairs-nudged): at a fragment boundary KVS needs
@@ -172,18 +163,7 @@ VIDEO_CASES = [c.name for c in CASES if any(b.video for b in c.branches)]
 AUDIO_ONLY = [c.name for c in CASES if not any(b.video for b in c.branches)]
 
 
-@pytest.mark.parametrize("trip", params(VIDEO_CASES, marks={
-    "cartoon-flv": pytest.mark.xfail(strict=True, reason=(
-        "packager: the second IDR (frame 45, PTS 3.133 s) starts no "
-        "fragment, so the whole 9 s file is one fragment: B-pyramid makes "
-        "the interleaver's video key DTS + max(PTS-DTS) = 3.000 + 0.334 s, "
-        "audio up to 3.334 s is written first, and WantsNewFragment refuses "
-        "a key frame presented before frames already in the fragment")),
-    "cartoon-ts-h265": pytest.mark.xfail(strict=True, reason=(
-        "packager: as cartoon-flv (B-frames + AAC): the CRA at frame 48 "
-        "starts no fragment; 134 frames in one 8.9 s fragment instead of "
-        "48 + 86")),
-}), indirect=True)
+@pytest.mark.parametrize("trip", params(VIDEO_CASES), indirect=True)
 def test_fragments_start_at_key_frames(trip):
     i = next(i for i, b in enumerate(trip.case.branches) if b.video)
     expected = model_fragments(trip.expected[i])

@@ -51,15 +51,6 @@ def upload_first_buffer_in_playing(kvs, stream):
     return first_timecode_after(kvs, stream, started_ms)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gst/kvssink_pads.cc ProducerTime: the real-time anchor depends on "
-    "whether the element has a clock when the first buffer arrives: "
-    "without one (still PAUSED) anchor = now - running time, so the first "
-    "frame lands at 'now'; with one (PLAYING) anchor = now - (clock - "
-    "base time), so it lands at now + its running time. For this edit-list "
-    "file (first running time 10 s) the first fragment timecode is now or "
-    "now + 10 s depending on a PAUSED/PLAYING race (about half of in-process "
-    "PLAYING runs each way; here forced: no clock vs data after PLAYING)"))
 def test_first_fragment_timecode_does_not_depend_on_the_state_race(
         media_kvs):
     no_clock = upload_without_a_clock(media_kvs, "anchor-no-clock")

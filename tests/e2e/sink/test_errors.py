@@ -32,7 +32,7 @@ def test_wrong_secret_key_is_not_authorized(kvslocal):
     assert result.returncode != 0, result
     assert "not-authorized" in result.output
     assert "HTTP 403" in result.output
-    assert "access-key/secret-key" in result.output
+    assert "check access-key, secret-key and session-token" in result.output
     # The secret never appears in the output, even in the failure report.
     assert "not-the-right-secret-key" not in result.output
 

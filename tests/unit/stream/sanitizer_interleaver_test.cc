@@ -178,6 +178,9 @@ TEST(InterleaverTest, KeyFrameOrdersAfterItsTracksLatestFrame) {
   il.AddTrack(1, true);
   il.AddTrack(2, false);
   Frame out;
+  Frame gop = At(100, 100, 1);  // The old GOP's IDR.
+  gop.flags = kFrameFlagKey;
+  il.Push(gop, 0);
   Frame p = At(260, 180, 1);  // Last frame of the old GOP (decode order).
   il.Push(p, 0);
   Frame idr = At(300, 220, 1);
@@ -188,8 +191,32 @@ TEST(InterleaverTest, KeyFrameOrdersAfterItsTracksLatestFrame) {
   il.EndTrack(1);
   il.EndTrack(2);
   while (il.Pop(&out, 0)) order.emplace_back(out.track, out.pts / kMs);
+  EXPECT_EQ(order,
+            (std::vector<std::pair<uint32_t, int64_t>>{
+                {1, 100}, {2, 250}, {1, 260}, {1, 300}, {2, 270}, {2, 290}}));
+}
+
+TEST(InterleaverTest, FramesBeforeTheFirstKeyFrameDoNotMoveIt) {
+  // A stream that starts inside a GOP (open-GOP leading pictures, a cut
+  // file): those frames start no fragment and are dropped, so the first
+  // key frame keys at its own PTS and audio presented before it goes
+  // before it (to be dropped too, with no fragment open), not into the
+  // first fragment.
+  Interleaver il(0);
+  il.AddTrack(1, true);
+  il.AddTrack(2, false);
+  il.Push(At(260, 180, 1), 0);  // Leading, no key frame yet.
+  Frame cra = At(300, 220, 1);
+  cra.flags = kFrameFlagKey;
+  il.Push(cra, 0);
+  for (int t : {270, 290, 310}) il.Push(At(t, t, 2), 0);
+  il.EndTrack(1);
+  il.EndTrack(2);
+  Frame out;
+  std::vector<std::pair<uint32_t, int64_t>> order;
+  while (il.Pop(&out, 0)) order.emplace_back(out.track, out.pts / kMs);
   EXPECT_EQ(order, (std::vector<std::pair<uint32_t, int64_t>>{
-                       {2, 250}, {1, 260}, {1, 300}, {2, 270}, {2, 290}}));
+                       {1, 260}, {2, 270}, {2, 290}, {1, 300}, {2, 310}}));
 }
 
 TEST(InterleaverTest, EndedTrackWithQueuedFramesStaysActive) {
