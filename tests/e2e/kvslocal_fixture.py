@@ -261,6 +261,22 @@ class KvsLocal:
         return json.loads(proc.stdout) if proc.stdout.strip() else None
 
 
+def ebml_vint(data: bytes, pos: int, keep_marker: bool):
+    """The EBML variable-size integer at `pos` (RFC 8794 section 4):
+    (value, length in bytes). keep_marker=True reads an element ID (marker
+    bit kept); otherwise a size, -1 for the all-ones "unknown" size."""
+    first = data[pos]
+    length = 1
+    while not first & (0x80 >> (length - 1)):
+        length += 1
+    value = int.from_bytes(data[pos:pos + length], "big")
+    if not keep_marker:
+        value &= (1 << (7 * length)) - 1
+        if value == (1 << (7 * length)) - 1:
+            value = -1
+    return value, length
+
+
 def split_mkv_chunks(data: bytes) -> List[bytes]:
     """Splits GetMedia / GetMediaForFragmentList output into its MKV chunks.
 
@@ -269,23 +285,11 @@ def split_mkv_chunks(data: bytes) -> List[bytes]:
     matroskademux stops after the first Segment, so decode chunk by chunk.
     kvslocal writes every element inside the Segment with a known size.
     """
-    def vint(pos: int, keep_marker: bool):
-        first = data[pos]
-        length = 1
-        while not first & (0x80 >> (length - 1)):
-            length += 1
-        value = int.from_bytes(data[pos:pos + length], "big")
-        if not keep_marker:
-            value &= (1 << (7 * length)) - 1
-            if value == (1 << (7 * length)) - 1:
-                value = -1
-        return value, length
-
     starts: List[int] = []
     pos = 0
     while pos < len(data):
-        element_id, id_len = vint(pos, True)
-        size, size_len = vint(pos + id_len, False)
+        element_id, id_len = ebml_vint(data, pos, True)
+        size, size_len = ebml_vint(data, pos + id_len, False)
         if element_id == 0x1A45DFA3:
             starts.append(pos)
         if element_id == 0x18538067 and size == -1:

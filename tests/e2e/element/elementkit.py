@@ -20,8 +20,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 E2E = os.path.dirname(HERE)
 sys.path.insert(0, E2E)
 
-from kvslocal_fixture import (ROOT, KvsLocal, run_checked,  # noqa: E402
-                              split_mkv_chunks)
+from kvslocal_fixture import (ROOT, KvsLocal, ebml_vint,  # noqa: E402
+                              run_checked, split_mkv_chunks)
 from sinkutil import (HANG_GUARD_S, ffprobe_count, gst,  # noqa: E402
                       media, read_back)
 
@@ -250,19 +250,6 @@ def remux_to_mkv(source: str, target: str) -> str:
 _MASTERS = {0x18538067, 0x1254C367, 0x7373, 0x67C8}  # Segment Tags Tag SimpleTag
 
 
-def _vint(data: bytes, pos: int, keep_marker: bool):
-    first = data[pos]
-    length = 1
-    while not first & (0x80 >> (length - 1)):
-        length += 1
-    value = int.from_bytes(data[pos:pos + length], "big")
-    if not keep_marker:
-        value &= (1 << (7 * length)) - 1
-        if value == (1 << (7 * length)) - 1:
-            value = -1
-    return value, length
-
-
 def chunk_tags(chunk: bytes) -> Dict[str, str]:
     """The SimpleTags (TagName -> TagString) of one read-back MKV chunk."""
     tags: Dict[str, str] = {}
@@ -272,8 +259,8 @@ def chunk_tags(chunk: bytes) -> Dict[str, str]:
         nonlocal name
         pos = start
         while pos < end:
-            element, id_len = _vint(chunk, pos, True)
-            size, size_len = _vint(chunk, pos + id_len, False)
+            element, id_len = ebml_vint(chunk, pos, True)
+            size, size_len = ebml_vint(chunk, pos + id_len, False)
             body = pos + id_len + size_len
             stop = end if size < 0 else body + size
             if element in _MASTERS:

@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import mkvbuild
-from kvslocal_fixture import split_mkv_chunks
+from kvslocal_fixture import ebml_vint, split_mkv_chunks
 from putmedia_client import PutMediaClient, run
 
 gi.require_version("Gst", "1.0")
@@ -147,25 +147,12 @@ def raw_request(kvs, path, body=b"{}", method="POST", sign=True, headers=None, *
         return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
 
 
-def _ebml_vint(data, pos, keep_marker):
-    first = data[pos]
-    length = 1
-    while not first & (0x80 >> (length - 1)):
-        length += 1
-    value = int.from_bytes(data[pos:pos + length], "big")
-    if not keep_marker:
-        value &= (1 << (7 * length)) - 1
-        if value == (1 << (7 * length)) - 1:
-            value = -1
-    return value, length
-
-
 def _ebml_children(data, start=0, end=None):
     """(id, payload) of each element in data[start:end] (sizes must be known)."""
     pos, end = start, len(data) if end is None else end
     while pos < end:
-        eid, n = _ebml_vint(data, pos, True)
-        size, m = _ebml_vint(data, pos + n, False)
+        eid, n = ebml_vint(data, pos, True)
+        size, m = ebml_vint(data, pos + n, False)
         body = pos + n + m
         yield eid, data[body:body + size]
         pos = body + size
@@ -175,12 +162,12 @@ def chunk_tags(chunk):
     """The SimpleTags of one GetMedia / GetMediaForFragmentList chunk, as two
     lists of (TagName, TagString): the Tags before the Cluster and after it.
     An independent little EBML walk (not kvslocal's reader)."""
-    eid, n = _ebml_vint(chunk, 0, True)
-    size, m = _ebml_vint(chunk, n, False)
+    eid, n = ebml_vint(chunk, 0, True)
+    size, m = ebml_vint(chunk, n, False)
     pos = n + m + size                                   # skip the EBML header
-    eid, n = _ebml_vint(chunk, pos, True)
+    eid, n = ebml_vint(chunk, pos, True)
     assert eid == 0x18538067, hex(eid)                   # Segment
-    size, m = _ebml_vint(chunk, pos + n, False)
+    size, m = ebml_vint(chunk, pos + n, False)
     before, after, seen_cluster = [], [], False
     for child, body in _ebml_children(chunk, pos + n + m):
         if child == 0x1F43B675:
