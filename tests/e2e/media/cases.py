@@ -39,10 +39,10 @@ PCAP_AUDIO = ("filesrc location={path} ! pcapparse ! "
               "encoding-name=PCMA,payload=8 ! rtppcmadepay name=d")
 
 # Files longer than replay-duration (40 s) go up in offline mode (with a
-# file-start-time in the past, set by roundtrip.case_props): in real-time
-# mode a file pushed faster than real time loses the fragments more than
-# 40 s older than the newest when the first PutMedia session starts late
-# (test_media_upload.py has that bug as a strict xfail).
+# file-start-time in the past, set by roundtrip.case_props), as we advise
+# for files: a file pushed faster than real time would otherwise span more
+# than the replay window before its first PutMedia session starts
+# (test_media_upload.py checks real-time mode loses nothing even then).
 OFFLINE = {"streaming_type": "offline"}
 
 CASES = [
