@@ -69,6 +69,12 @@ void SinkListener::OnFatalError(const kvs::Status& status) {
 }
 
 void SinkListener::OnDrained(const kvs::Status& status) {
+  if (PrivateOf(sink_)->failed) {
+    // A fatal error ended the drain and was posted as an ERROR; an EOS
+    // after it would tell the application that everything was sent.
+    GST_INFO_OBJECT(sink_, "drain ended by a fatal error; no EOS");
+    return;
+  }
   if (status.ok()) {
     GST_INFO_OBJECT(sink_, "every fragment acknowledged; posting EOS");
   } else if (status.code() == kvs::StatusCode::kTimeout) {

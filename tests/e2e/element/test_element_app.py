@@ -25,7 +25,7 @@ from typing import Dict, List
 
 import pytest
 
-from kvslocal_fixture import ROOT, split_mkv_chunks
+from kvslocal_fixture import ROOT, ebml_vint, split_mkv_chunks
 from sinkutil import HANG_GUARD_S, media, read_back, sink_env
 
 APP_PATH = os.path.join(ROOT, "examples", "kvssink_app.py")
@@ -62,18 +62,6 @@ _MASTERS = {0x18538067, 0x1254C367, 0x7373, 0x67C8}  # Segment Tags Tag SimpleTa
 _TAG_NAME, _TAG_STRING = 0x45A3, 0x4487
 
 
-def _vint(data: bytes, pos: int, keep_marker: bool):
-    length = 1
-    while not data[pos] & (0x80 >> (length - 1)):
-        length += 1
-    value = int.from_bytes(data[pos:pos + length], "big")
-    if not keep_marker:
-        value &= (1 << (7 * length)) - 1
-        if value == (1 << (7 * length)) - 1:
-            value = -1  # Unknown size.
-    return value, length
-
-
 def mkv_tags(chunk: bytes) -> Dict[str, str]:
     """TagName -> TagString of every SimpleTag in one MKV chunk."""
     tags: Dict[str, str] = {}
@@ -82,8 +70,8 @@ def mkv_tags(chunk: bytes) -> Dict[str, str]:
     while stack:
         pos, end = stack.pop()
         while pos < end:
-            element, id_len = _vint(chunk, pos, True)
-            size, size_len = _vint(chunk, pos + id_len, False)
+            element, id_len = ebml_vint(chunk, pos, True)
+            size, size_len = ebml_vint(chunk, pos + id_len, False)
             body = pos + id_len + size_len
             stop = end if size < 0 else body + size
             if element in _MASTERS:
@@ -246,6 +234,28 @@ def test_app_reports_an_error_ack_with_its_error_id(kvslocal):
     assert len(second) == 1, second  # The refused fragment is not stored.
     assert errors[0]["timecode"] > second[0]["fragment_timecode"]
     assert report.states[-1]["state"] == "stopped", report.states
+    # The fatal error ended the drain: no EOS follows it (an EOS would
+    # tell the application that everything was sent).
+    assert not report.eos
+
+
+def test_app_sees_no_eos_after_a_fatal_error_in_the_drain(kvslocal):
+    # The file is read at once, so kvssink is draining (every pad at EOS,
+    # waiting for the last ACKs) when the delayed ERROR ACK arrives: the
+    # drain ends with the ERROR, and no EOS may follow it.
+    stream = "app-error-in-drain"
+    kvslocal.add_fault(type="delay_acks", stream=stream, delay_ms=500,
+                       event_types=["ERROR"])
+    kvslocal.add_fault(type="error_ack", stream=stream, error_id=5000,
+                       fragment=1)
+    report, _lines = run_app(kvslocal, stream,
+                             "--set", "restart-on-error=false")
+    assert report.error is not None, report.states
+    assert report.error["details"].get("kvs-error-id") == 5000, report.error
+    states = [s["state"] for s in report.states]
+    assert "draining" in states, states  # The error came during the drain.
+    assert states.index("draining") < len(states) - 1, states
+    assert not report.eos
 
 
 def test_app_command_line(kvslocal):
