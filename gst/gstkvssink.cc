@@ -68,7 +68,9 @@ const char kMessages[] =
     "    dropped-frames, dropped-fragments, forced-cuts (guint64),\n"
     "    stream-name.\n"
     "  Errors carry details: http-status-code, kvs-error-id,\n"
-    "    aws-error-type and stream-name, where known.";
+    "    aws-error-type and stream-name, where known.\n"
+    "  A fragment KVS rejects for good is a WARNING with details\n"
+    "    stream-name, kvs-error-id and fragment-timecode (gint64, ms).";
 
 }  // namespace
 

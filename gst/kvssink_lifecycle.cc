@@ -47,11 +47,26 @@ void SinkListener::OnAck(const kvs::FragmentAck& ack,
 
 void SinkListener::OnFragmentSkipped(const kvs::FragmentInfo& info,
                                      const kvs::Status& status) {
-  GST_ELEMENT_WARNING(
-      sink_, STREAM, FAILED,
-      ("Fragment at %" G_GINT64_FORMAT " ms was rejected and dropped: %s",
-       info.timecode, status.ToString().c_str()),
-      (nullptr));
+  // A WARNING with the same details as a fatal error's (README, Messages),
+  // plus the fragment's timecode (gint64, ms).
+  GstStructure* details = gst_structure_new(
+      "details", "stream-name", G_TYPE_STRING, stream_name_.c_str(),
+      "fragment-timecode", G_TYPE_INT64, gint64{info.timecode}, nullptr);
+  if (status.kvs_error_id() != 0) {
+    gst_structure_set(details, "kvs-error-id", G_TYPE_INT,
+                      status.kvs_error_id(), nullptr);
+  }
+  gchar* text = g_strdup_printf("Fragment at %" G_GINT64_FORMAT
+                                " ms was rejected and dropped: %s",
+                                info.timecode, status.ToString().c_str());
+  GST_WARNING_OBJECT(sink_, "%s", text);
+  GError* error =
+      g_error_new_literal(GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED, text);
+  g_free(text);
+  gst_element_post_message(GST_ELEMENT(sink_),
+                           gst_message_new_warning_with_details(
+                               GST_OBJECT(sink_), error, nullptr, details));
+  g_error_free(error);
 }
 
 void SinkListener::OnRetry(const kvs::Status& status, int64_t delay_ms) {

@@ -258,6 +258,32 @@ def test_app_sees_no_eos_after_a_fatal_error_in_the_drain(kvslocal):
     assert not report.eos
 
 
+def test_a_rejected_fragment_is_a_warning_with_details(kvslocal):
+    # A non-retriable ERROR ACK (4006, unparseable MKV) skips the fragment:
+    # a GST_MESSAGE_WARNING whose details name the stream, the ErrorId and
+    # the fragment; the stream goes on to EOS.
+    stream = "app-rejected-fragment"
+    kvslocal.add_fault(type="error_ack", stream=stream, error_id=4006,
+                       fragment=2)
+    warnings = []
+
+    def on_message(msg):
+        if msg.type == app.gst().MessageType.WARNING and \
+                msg.src.get_name() == "sink":
+            details = msg.parse_warning_details()
+            warnings.append({details.nth_field_name(i):
+                             details.get_value(details.nth_field_name(i))
+                             for i in range(details.n_fields())})
+
+    report = app.run(app.parse_args(app_args(kvslocal, stream)),
+                     echo=lambda _line: None, on_message=on_message)
+    assert report.error is None and report.eos, report.error
+    errors = [a for a in report.acks if a["type"] == "ERROR"]
+    assert len(errors) == 1, report.acks
+    assert warnings == [{"stream-name": stream, "kvs-error-id": 4006,
+                         "fragment-timecode": errors[0]["timecode"]}]
+
+
 def test_app_command_line(kvslocal):
     # The command as a user runs it: exit status 1 and the details printed.
     proc = subprocess.run(
