@@ -366,18 +366,7 @@ Outcome RunScenario(const Scenario& s) {
   }
   packager.Finish();
 
-  Bytes all;
-  for (int guard = 0; guard < 100000; ++guard) {
-    UploadCursor cursor = store.OpenCursor();
-    ReadState state = ReadState::kData;
-    uint8_t buf[65536];
-    size_t n;
-    while ((n = store.Read(&cursor, buf, sizeof(buf), &state)) > 0) {
-      all.insert(all.end(), buf, buf + n);
-    }
-    store.ReleaseCursor(cursor);
-    if (state != ReadState::kBoundary) break;
-  }
+  Bytes all = kvs_test::ReadAllBodies(&store);
   Outcome out;
   out.segments = kvs_test::WalkBody(all, &out.walk_error);
   out.counters = packager.counters();
@@ -676,18 +665,7 @@ class PackagerBugTest : public ::testing::Test {
   }
   std::vector<WalkedSegment> Finish() {
     packager_.Finish();
-    Bytes all;
-    for (int guard = 0; guard < 1000; ++guard) {
-      UploadCursor cursor = store_.OpenCursor();
-      ReadState state = ReadState::kData;
-      uint8_t buf[4096];
-      size_t n;
-      while ((n = store_.Read(&cursor, buf, sizeof(buf), &state)) > 0) {
-        all.insert(all.end(), buf, buf + n);
-      }
-      store_.ReleaseCursor(cursor);
-      if (state != ReadState::kBoundary) break;
-    }
+    Bytes all = kvs_test::ReadAllBodies(&store_);
     std::string error;
     std::vector<WalkedSegment> segments = kvs_test::WalkBody(all, &error);
     EXPECT_EQ(error, "");

@@ -166,4 +166,20 @@ std::vector<WalkedSegment> WalkBody(const std::vector<uint8_t>& b,
   return segments;
 }
 
+std::vector<uint8_t> ReadAllBodies(kvs::ContentStore* store) {
+  std::vector<uint8_t> all;
+  for (int guard = 0; guard < 100000; ++guard) {
+    kvs::UploadCursor cursor = store->OpenCursor();
+    kvs::ReadState state = kvs::ReadState::kData;
+    uint8_t buf[65536];
+    size_t n;
+    while ((n = store->Read(&cursor, buf, sizeof(buf), &state)) > 0) {
+      all.insert(all.end(), buf, buf + n);
+    }
+    store->ReleaseCursor(cursor);
+    if (state != kvs::ReadState::kBoundary) break;
+  }
+  return all;
+}
+
 }  // namespace kvs_test

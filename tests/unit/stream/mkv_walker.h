@@ -2,13 +2,15 @@
 // packager tests. It walks a PutMedia body (one or more EBML documents) and
 // lists what a KVS parser would see: segments with their track count,
 // tags, clusters and their SimpleBlocks. Test code only; it shares nothing
-// with kvscore/mkv.
+// with kvscore/mkv (ReadAllBodies only drains a kvscore ContentStore).
 #ifndef TESTS_UNIT_STREAM_MKV_WALKER_H_
 #define TESTS_UNIT_STREAM_MKV_WALKER_H_
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "kvscore/store/content_store.h"
 
 namespace kvs_test {
 
@@ -36,6 +38,11 @@ struct WalkedSegment {
 // Returns the segments of `body`; sets *error on malformed input.
 std::vector<WalkedSegment> WalkBody(const std::vector<uint8_t>& body,
                                     std::string* error);
+
+// Everything `store` hands a reader, body after body (a header change ends
+// a body: ReadState::kBoundary), concatenated as a PutMedia upload would
+// send it across sessions. Frees what the store's rule frees on read.
+std::vector<uint8_t> ReadAllBodies(kvs::ContentStore* store);
 
 }  // namespace kvs_test
 

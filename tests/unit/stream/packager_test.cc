@@ -57,20 +57,7 @@ class PackagerTest : public ::testing::Test {
   // Every body the store hands out, walked (kOnSent frees what was read,
   // so a header change starts the next body).
   std::vector<WalkedSegment> Bodies() {
-    Bytes all;
-    for (int guard = 0; guard < 100; ++guard) {
-      UploadCursor cursor = store_.OpenCursor();
-      ReadState state = ReadState::kData;
-      uint8_t buf[4096];
-      size_t n;
-      Bytes body;
-      while ((n = store_.Read(&cursor, buf, sizeof(buf), &state)) > 0) {
-        body.insert(body.end(), buf, buf + n);
-      }
-      store_.ReleaseCursor(cursor);
-      all.insert(all.end(), body.begin(), body.end());
-      if (state != ReadState::kBoundary) break;
-    }
+    Bytes all = kvs_test::ReadAllBodies(&store_);
     std::string error;
     std::vector<WalkedSegment> segments = kvs_test::WalkBody(all, &error);
     EXPECT_EQ(error, "");
