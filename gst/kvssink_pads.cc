@@ -2,6 +2,7 @@
 // with producer-time timestamps, events, end of stream.
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gst/kvssink_caps.h"
@@ -71,11 +72,17 @@ namespace {
 // to repair or drop since the last one (counts are totals since start).
 void MaybeWarn(GstKvsSink* sink, kvs::KvsStream* stream) {
   Private* priv = PrivateOf(sink);
+  int64_t now = kvs::SystemClock().MonotonicNs();
+  {
+    // Rate limit first: most frames then take no counter snapshot (and no
+    // store lock the network thread contends for).
+    std::lock_guard<std::mutex> lock(priv->mutex);
+    if (now - priv->last_warning_mono_ns < kvs::kNsPerSecond) return;
+  }
   kvs::Packager::Counters p = stream->packager_counters();
   kvs::ContentStore::Counters c = stream->store_counters();
   uint64_t repairs = p.repairs.total() - p.repairs.dropped + p.forced_cuts;
   uint64_t drops = p.dropped_frames + c.evicted_frames;
-  int64_t now = kvs::SystemClock().MonotonicNs();
   {
     std::lock_guard<std::mutex> lock(priv->mutex);
     bool news = repairs > priv->warned_repairs || drops > priv->warned_drops;
@@ -256,7 +263,7 @@ GstFlowReturn Chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
   // block other pads' events or a flush.
   kvs::KvsStream* stream = priv->stream.get();
   lock.unlock();
-  kvs::Status status = stream->PutFrame(frame);
+  kvs::Status status = stream->PutFrame(std::move(frame));
   if (status.code() == kvs::StatusCode::kCancelled) return GST_FLOW_FLUSHING;
   if (priv->active.get_kvs_metrics) PostMetricsOnNewFragment(sink, stream);
   MaybeWarn(sink, stream);

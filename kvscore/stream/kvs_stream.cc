@@ -100,7 +100,7 @@ void KvsStream::Flush() {
   uploader_->NoteFrame(clock_.MonotonicNs(), packager_.fragment_open());
 }
 
-Status KvsStream::PutFrame(const Frame& frame) {
+Status KvsStream::PutFrame(Frame frame) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (finished_) {
     return Status(StatusCode::kFailedPrecondition, "stream already finished");
@@ -110,9 +110,7 @@ Status KvsStream::PutFrame(const Frame& frame) {
         store_.WaitForRoom(frame.data->size() + kFrameOverheadBytes));
   }
   int64_t now = clock_.MonotonicNs();
-  Status status = packager_.PutFrame(frame, now);
-  int64_t origin = packager_.origin_ns();
-  if (origin != kNoTimestamp) origin_ms_.store(origin / kNsPerMs);
+  Status status = packager_.PutFrame(std::move(frame), now);
   uploader_->NoteFrame(now, packager_.fragment_open());
   std::lock_guard<std::mutex> snapshot(snapshot_mutex_);
   packager_snapshot_ = packager_.counters();

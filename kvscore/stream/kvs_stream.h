@@ -104,7 +104,7 @@ class KvsStream {
   // Packages one frame; see Packager::PutFrame for errors. Realtime: never
   // blocks on the network. Offline (block_when_full): waits while the store
   // is full, until ACKs free room; returns kCancelled after Unblock().
-  Status PutFrame(const Frame& frame);
+  Status PutFrame(Frame frame);
 
   // Wakes a PutFrame() waiting for room with kCancelled, and makes later
   // waits return at once, until Resume() (flush, state change).
@@ -150,8 +150,7 @@ class KvsStream {
   mutable std::mutex mutex_;  // Serialises the packager's callers. Never
                               // taken on the network thread (but try_lock).
   Packager packager_;
-  std::atomic<int64_t> origin_ms_{-1};  // Producer ms of the first fragment.
-  mutable std::mutex snapshot_mutex_;   // Guards packager_snapshot_.
+  mutable std::mutex snapshot_mutex_;  // Guards packager_snapshot_.
   Packager::Counters packager_snapshot_;
   bool finished_ = false;  // Guarded by mutex_.
   std::shared_ptr<Uploader> uploader_;

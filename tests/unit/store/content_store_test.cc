@@ -416,8 +416,12 @@ TEST(ContentStoreOfflineTest, AppendWaitsForAcksInsteadOfRefusing) {
   std::thread stopped([&] {
     cancelled.set_value(store.AppendFrame(Piece::Copy({}), Bytes10()));
   });
+  auto stop = cancelled.get_future();
+  // It waits (no room), so the cancel below wakes a waiter.
+  EXPECT_EQ(stop.wait_for(std::chrono::milliseconds(50)),
+            std::future_status::timeout);
   store.CancelWaits();
-  EXPECT_EQ(cancelled.get_future().get().code(), StatusCode::kCancelled);
+  EXPECT_EQ(stop.get().code(), StatusCode::kCancelled);
   stopped.join();
 }
 
@@ -431,8 +435,11 @@ TEST(ContentStoreOfflineTest, CancelWakesWaitersAndOnlyOpenFragmentFailsFast) {
   ASSERT_TRUE(store.BeginFragment(2, {Piece::Copy({'B'})}, 0).ok());
   std::promise<Status> waited;
   std::thread producer([&] { waited.set_value(store.WaitForRoom(100)); });
+  auto wait = waited.get_future();
+  EXPECT_EQ(wait.wait_for(std::chrono::milliseconds(50)),
+            std::future_status::timeout);
   store.CancelWaits();
-  EXPECT_EQ(waited.get_future().get().code(), StatusCode::kCancelled);
+  EXPECT_EQ(wait.get().code(), StatusCode::kCancelled);
   producer.join();
   EXPECT_EQ(store.WaitForRoom(1).code(), StatusCode::kCancelled);
   store.ResumeWaits();
