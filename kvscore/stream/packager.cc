@@ -36,8 +36,15 @@ Result<std::vector<TrackDescription>> Packager::SetTracks(
   std::map<uint32_t, TrackState> next;
   for (const TrackConfig& config : tracks) {
     auto old = tracks_.find(config.number);
-    TrackState state =
-        old != tracks_.end() ? std::move(old->second) : TrackState();
+    TrackState state;
+    if (old != tracks_.end()) {
+      state = std::move(old->second);
+    } else {
+      // framerate: the duration of frames that carry none.
+      SanitizerOptions options;
+      options.default_duration_ns = config_.default_frame_duration_ns;
+      state.sanitizer = TimestampSanitizer(options);
+    }
     state.config = config;
     state.described = false;
     bool describable = !config.codec_private.empty() || !IsVideo(config.codec);

@@ -195,6 +195,30 @@ TEST_F(PackagerTest, LateAudioJoinsAtTheNextFragment) {
   EXPECT_GT(packager_.counters().repairs.dropped, 0u);  // Audio before it.
 }
 
+TEST(PackagerFramerateTest, FramesWithoutTimestampsFollowTheFramerate) {
+  // framerate=10 -> 100 ms: a frame that carries no timestamp is placed
+  // one frame duration after the previous one.
+  PackagerConfig config;
+  config.default_frame_duration_ns = 100 * kNsPerMs;
+  ContentStore store(1 << 24, FreeRule::kOnSent);
+  Packager packager(config, &store);
+  ASSERT_TRUE(packager.SetTracks({Video()}).ok());
+  ASSERT_TRUE(packager.PutFrame(MakeFrame(kVideo, kT0, true, 1), 0).ok());
+  Frame untimed = MakeFrame(kVideo, kT0, false, 2);
+  untimed.pts = untimed.dts = kNoTimestamp;
+  ASSERT_TRUE(packager.PutFrame(untimed, 0).ok());
+  packager.Finish();
+  std::string error;
+  std::vector<WalkedSegment> segments =
+      kvs_test::WalkBody(kvs_test::ReadAllBodies(&store), &error);
+  ASSERT_EQ(error, "");
+  ASSERT_EQ(segments.size(), 1u);
+  ASSERT_EQ(segments[0].clusters.size(), 1u);
+  ASSERT_EQ(segments[0].clusters[0].blocks.size(), 2u);
+  EXPECT_EQ(segments[0].clusters[0].blocks[1].relative, 100);
+  EXPECT_EQ(packager.counters().repairs.filled, 1u);
+}
+
 TEST_F(PackagerTest, NoKeyFrameForTenSecondsForcesACut) {
   ASSERT_TRUE(packager_.SetTracks({Video()}).ok());
   for (int i = 0; i < 300; ++i) {  // 12 s, one key frame at the start.
