@@ -22,8 +22,8 @@ sys.path.insert(0, E2E)
 
 from kvslocal_fixture import (ROOT, KvsLocal, ebml_vint,  # noqa: E402
                               run_checked, split_mkv_chunks)
-from sinkutil import (HANG_GUARD_S, ffprobe_count, gst,  # noqa: E402
-                      media, read_back)
+from sinkutil import (HANG_GUARD_S, error_acks,  # noqa: E402
+                      ffprobe_count, gst, media, read_back)
 
 PYTHON = "/usr/bin/python3"
 EXAMPLES = os.path.join(ROOT, "examples")
@@ -186,11 +186,6 @@ def persisted(kvs: KvsLocal, stream: str) -> List[dict]:
 
 def stored_frames(fragments: Sequence[dict], track: str = "1") -> int:
     return sum(f["frame_counts"].get(track, 0) for f in fragments)
-
-
-def error_acks(kvs: KvsLocal, stream: str) -> List[dict]:
-    return [a["ack"] for a in kvs.acks(stream)
-            if a["ack"].get("EventType") == "ERROR"]
 
 
 def read_back_counts(kvs: KvsLocal, stream: str, fragments: Sequence[dict],

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import selectors
-import shlex
 import subprocess
 import sys
 import time
@@ -23,103 +22,12 @@ from typing import Callable, Dict, List, Optional
 
 import pytest
 
-from kvslocal_fixture import PYTHON, KvsLocal
+from kvslocal_fixture import PYTHON
 from sinkutil import HANG_GUARD_S, gst, media, structure_dict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Big Buck Bunny, 10 s: H.264 (240 frames, an IDR every 60) and AAC (431).
 BBB = "bbb_h264_high_nob_aac_1280x720_10s.mp4"
-
-# --- The seed guide (kvs-developer-guide.txt, "Example GStreamer Launch
-# Commands"), one line each as printed, line breaks joined. -------------
-
-GUIDE_RTSP = (  # Examples 1 (Ubuntu), 4 (macOS) and 5 (Windows): identical.
-    'rtspsrc location="rtsp://YourCameraRtspUrl" short-header=TRUE ! '
-    'rtph264depay ! video/x-h264, format=avc,alignment=au ! kvssink '
-    'stream-name="YourStreamName" storage-size=512 access-key="YourAccessKey" '
-    'secret-key="YourSecretKey" aws-region="YourAWSRegion"')
-
-GUIDE_USB_ENCODE = (  # Example 2.
-    'v4l2src do-timestamp=TRUE device=/dev/video0 ! videoconvert ! '
-    'video/x-raw,format=I420,width=640,height=480,framerate=30/1 ! x264enc '
-    'bframes=0 key-int-max=45 bitrate=500 ! '
-    'video/x-h264,stream-format=avc,alignment=au,profile=baseline ! kvssink '
-    'stream-name="YourStreamName" storage-size=512 access-key="YourAccessKey" '
-    'secret-key="YourSecretKey" aws-region="YourAWSRegion"')
-
-GUIDE_USB_PREENCODED = (  # Example 3.
-    'v4l2src do-timestamp=TRUE device=/dev/video0 ! h264parse ! '
-    'video/x-h264,stream-format=avc,alignment=au ! kvssink '
-    'stream-name="plugin" storage-size=512 access-key="YourAccessKey" '
-    'secret-key="YourSecretKey" aws-region="YourAWSRegion"')
-
-GUIDE_RASPBERRY_PI = (  # Examples 6 and 7 (the same, "specify region").
-    'v4l2src do-timestamp=TRUE device=/dev/video0 ! videoconvert ! '
-    'video/x-raw,format=I420,width=640,height=480,framerate=30/1 ! '
-    'omxh264enc control-rate=1 target-bitrate=5120000 periodicity-idr=45 '
-    'inline-header=FALSE ! h264parse ! '
-    'video/x-h264,stream-format=avc,alignment=au,width=640,height=480,'
-    'framerate=30/1,profile=baseline ! kvssink stream-name="YourStreamName" '
-    'frame-timestamp=dts-only access-key="YourAccessKey" '
-    'secret-key="YourSecretKey" aws-region="YourAWSRegion"')
-
-# Examples 8-10 of the guide only say "see how to run the gst-launch-1.0
-# command"; the commands are those of the producer SDK's README, which the
-# guide points to (upstream-kvssink.md), in the same placeholder style.
-UPSTREAM_AV_CAMERA = (  # Example 8: audio and video, Raspberry Pi / Ubuntu.
-    'v4l2src device=/dev/video0 ! videoconvert ! '
-    'video/x-raw,format=I420,width=640,height=480,framerate=30/1 ! x264enc '
-    'bframes=0 key-int-max=45 bitrate=500 tune=zerolatency ! '
-    'video/x-h264,stream-format=avc,alignment=au ! kvssink name=sink '
-    'stream-name="YourStreamName" access-key="YourAccessKey" '
-    'secret-key="YourSecretKey" alsasrc device=hw:1,0 ! audioconvert ! '
-    'avenc_aac ! queue ! sink.')
-
-UPSTREAM_AV_MKV = (  # Example 10: upload an MKV file with audio and video.
-    'filesrc location="YourAudioVideo.mkv" ! matroskademux name=demux ! '
-    'queue ! h264parse ! kvssink name=sink stream-name="YourStreamName" '
-    'access-key="YourAccessKey" secret-key="YourSecretKey" '
-    'streaming-type=offline demux. ! queue ! aacparse ! sink.')
-
-UPSTREAM_AV_MP4 = (  # The README's MP4 variant of example 10.
-    'filesrc location="YourAudioVideo.mp4" ! qtdemux name=demux ! queue ! '
-    'h264parse ! video/x-h264,stream-format=avc,alignment=au ! kvssink '
-    'name=sink stream-name="YourStreamName" access-key="YourAccessKey" '
-    'secret-key="YourSecretKey" streaming-type=offline demux. ! queue ! '
-    'aacparse ! sink.')
-
-V4L2_CAMERA = "v4l2src do-timestamp=TRUE device=/dev/video0"
-
-
-def adapt(command: str, kvs: KvsLocal, stream: str,
-          sources: Optional[Dict[str, str]] = None) -> str:
-    """The guide's command with its sources replaced and kvslocal's
-    endpoint, keys and region: nothing else changes.
-
-    ``sources`` maps text of the command (a camera, a file name, the RTSP
-    URL) to its stand-in; every key and every placeholder must occur.
-    """
-    swaps = dict(sources or {})
-    swaps.update({
-        '"YourAccessKey"': f'"{kvs.access_key}"',
-        '"YourSecretKey"': f'"{kvs.secret_key}"',
-    })
-    if '"YourStreamName"' in command:  # Example 3 names its stream "plugin".
-        swaps['"YourStreamName"'] = f'"{stream}"'
-    if '"YourAWSRegion"' in command:  # The A/V examples name no region.
-        swaps['"YourAWSRegion"'] = f'"{kvs.region}"'
-    out = command
-    for old, new in swaps.items():
-        assert command.count(old) == 1, f"{old!r} not once in {command!r}"
-        out = out.replace(old, new)
-    assert out.count("kvssink ") == 1, out
-    return out.replace("kvssink ", f"kvssink endpoint-uri={kvs.url} ", 1)
-
-
-def launch_args(command: str) -> List[str]:
-    """The argv a shell would give gst-launch-1.0 for the command."""
-    return shlex.split(command)
-
 
 # --- RTSP server. -----------------------------------------------------
 
