@@ -289,7 +289,9 @@ TEST_F(KvsSinkTest, MultiPadEosWaitsForEveryPad) {
   EXPECT_EQ(gst_bus_pop_filtered(bus_, GST_MESSAGE_EOS), nullptr);
   ASSERT_TRUE(gst_harness_push_event(audio, gst_event_new_eos()));
   ExpectEos();
-  EXPECT_GE(kvs_.Fragments("av"), 1);
+  // The stream outlived the video's EOS: every frame of both pads stored.
+  EXPECT_EQ(kvs_.FramesOnTrack("av", 1), 50);
+  EXPECT_EQ(kvs_.FramesOnTrack("av", 2), 100);
 }
 
 TEST_F(KvsSinkTest, EveryEventTypeIsHandled) {

@@ -106,6 +106,31 @@ int KvsLocalProcess::Fragments(const std::string& stream) const {
   return n;
 }
 
+int KvsLocalProcess::FramesOnTrack(const std::string& stream, int track) const {
+  JsonNode* root = Get("/streams/" + stream + "/fragments");
+  if (root == nullptr || !JSON_NODE_HOLDS_OBJECT(root)) {
+    if (root != nullptr) json_node_unref(root);
+    return -1;
+  }
+  JsonObject* object = json_node_get_object(root);
+  int total = -1;
+  if (json_object_has_member(object, "fragments")) {
+    total = 0;
+    JsonArray* fragments = json_object_get_array_member(object, "fragments");
+    std::string key = std::to_string(track);
+    for (guint i = 0; i < json_array_get_length(fragments); ++i) {
+      JsonObject* counts = json_object_get_object_member(
+          json_array_get_object_element(fragments, i), "frame_counts");
+      if (counts != nullptr && json_object_has_member(counts, key.c_str())) {
+        total +=
+            static_cast<int>(json_object_get_int_member(counts, key.c_str()));
+      }
+    }
+  }
+  json_node_unref(root);
+  return total;
+}
+
 std::vector<GstBuffer*> H264AccessUnits(size_t count) {
   const char* shared = std::getenv("KVS_SHARED_DIR");
   std::string path = std::string(shared != nullptr ? shared : "../shared") +

@@ -24,6 +24,9 @@ class KvsLocalProcess {
   JsonNode* Get(const std::string& path) const;
   // Number of fragments kvslocal stored for `stream`.
   int Fragments(const std::string& stream) const;
+  // Frames kvslocal stored on MKV track `track` of `stream`, over every
+  // fragment; -1 on failure.
+  int FramesOnTrack(const std::string& stream, int track) const;
 
  private:
   GPid pid_ = 0;
